@@ -1,0 +1,92 @@
+"""Vision Interview Studio settings: one object, read from the environment, each with a default and its help.
+
+Every setting is declared as data in ``SETTINGS`` so that the README can document all of them and a test can
+prove that it does. Read them through :func:`get_settings`; nothing else in the project reads ``os.environ``
+for its configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("VIS_DATA_DIR", "data", "Folder for the SQLite database and uploaded files (relative to the project root)."),
+    Setting("VIS_DATABASE_URL", "", "SQLAlchemy URL of the database; empty means a SQLite file in VIS_DATA_DIR."),
+    Setting("VIS_CACHE_DIR", ".cache", "Folder for artefacts built at set-up: the ONNX embedding model, the demo data set."),
+    Setting("VIS_BANK_DIR", "question_bank/data", "Folder holding the question bank's YAML files."),
+    Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (ONNX if built, else torch), onnx, onnx-int8 or torch."),
+    Setting("VIS_MAX_TEXT_CHARS", "20000", "Longest note or answer the matcher reads; longer text is cut with a notice."),
+    Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
+    Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
+    Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),
+)
+
+
+def _resolve(path: str) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    cache_dir: Path
+    bank_dir: Path
+    embedder: str
+    max_text_chars: int
+    max_upload_mb: int
+    lab_timeout_s: float
+    lab_memory_mb: int
+    raw: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        source = os.environ if env is None else env
+        raw = {s.env: source.get(s.env, s.default) or s.default for s in SETTINGS}
+        raw["VIS_DATABASE_URL"] = source.get("VIS_DATABASE_URL", "")
+        data_dir = _resolve(raw["VIS_DATA_DIR"])
+        url = raw["VIS_DATABASE_URL"] or f"sqlite:///{data_dir / 'studio.db'}"
+        embedder = raw["VIS_EMBEDDER"]
+        if embedder not in {"auto", "onnx", "onnx-int8", "torch"}:
+            raise ValueError(f"VIS_EMBEDDER must be auto, onnx, onnx-int8 or torch, not {embedder!r}")
+        return cls(
+            data_dir=data_dir,
+            database_url=url,
+            cache_dir=_resolve(raw["VIS_CACHE_DIR"]),
+            bank_dir=_resolve(raw["VIS_BANK_DIR"]),
+            embedder=embedder,
+            max_text_chars=_positive_int(raw, "VIS_MAX_TEXT_CHARS"),
+            max_upload_mb=_positive_int(raw, "VIS_MAX_UPLOAD_MB"),
+            lab_timeout_s=float(_positive_int(raw, "VIS_LAB_TIMEOUT_S")),
+            lab_memory_mb=_positive_int(raw, "VIS_LAB_MEMORY_MB"),
+            raw=raw,
+        )
+
+
+def _positive_int(raw: dict[str, str], name: str) -> int:
+    try:
+        value = int(raw[name])
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw[name]!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
