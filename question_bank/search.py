@@ -1,0 +1,79 @@
+"""Semantic search and filters over the bank: faiss inner product over normalised sentence embeddings.
+
+The index takes any encoder with ``encode(texts) -> (n, dim) float32`` whose rows are L2-normalised, so tests can
+pass a tiny deterministic encoder and the app passes the bundled MiniLM model (``scoring.embedder.get_encoder``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from question_bank.schema import Bank, Question
+
+MAX_QUERY_CHARS = 500
+
+
+class Encoder(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Filters:
+    competencies: frozenset[str] = field(default_factory=frozenset)
+    topics: frozenset[str] = field(default_factory=frozenset)
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    levels: frozenset[str] = field(default_factory=frozenset)
+
+    def accepts(self, q: Question) -> bool:
+        return ((not self.competencies or q.competency in self.competencies)
+                and (not self.topics or bool(self.topics.intersection(q.topics)))
+                and (not self.kinds or q.kind.value in self.kinds)
+                and (not self.levels or q.level.value in self.levels))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    question: Question
+    score: float
+
+
+def filter_questions(bank: Bank, filters: Filters) -> list[Question]:
+    return [q for q in bank.questions if filters.accepts(q)]
+
+
+class BankIndex:
+    """A faiss index over the bank's questions; built once, then read-only and safe to share between threads."""
+
+    def __init__(self, bank: Bank, encoder: Encoder):
+        import faiss  # lazy: faiss is only needed once someone searches
+
+        self._bank = bank
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        vectors = np.ascontiguousarray(encoder.encode([q.search_text() for q in bank.questions]), dtype=np.float32)
+        self._index = faiss.IndexFlatIP(vectors.shape[1])
+        self._index.add(vectors)
+
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
+        """The ``k`` questions closest in meaning to ``query`` that pass ``filters``, best first."""
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        if not query or k <= 0:
+            return []
+        filters = filters or Filters()
+        vector = np.ascontiguousarray(self._encoder.encode([query]), dtype=np.float32)
+        n = len(self._bank.questions)
+        with self._lock:
+            scores, ids = self._index.search(vector, n)
+        hits = []
+        for score, idx in zip(scores[0], ids[0]):
+            question = self._bank.questions[int(idx)]
+            if idx >= 0 and filters.accepts(question):
+                hits.append(SearchHit(question, float(score)))
+                if len(hits) == k:
+                    break
+        return hits
