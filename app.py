@@ -1,0 +1,28 @@
+"""Vision Interview Studio: page configuration, the sign-in gate and the table of pages by role."""
+
+import streamlit as st
+
+from ui.auth import current_user, sign_out
+from ui.components import inert
+
+st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/visibility:", layout="wide")
+
+HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
+BANK = st.Page("pages/question_bank.py", title="Question bank", icon=":material/menu_book:", url_path="bank")
+
+PAGES_BY_ROLE = {
+    None: [HOME, BANK],
+    "candidate": [HOME, BANK],
+    "interviewer": [HOME, BANK],
+    "manager": [HOME, BANK],
+}
+
+user = current_user()
+navigation = st.navigation(PAGES_BY_ROLE[user.role if user else None])
+with st.sidebar:
+    if user:
+        st.caption(f"Signed in as **{inert(user.name)}** ({user.role_label})")
+        if st.button("Sign out", key="app.sign_out"):
+            sign_out()
+            st.rerun()
+navigation.run()

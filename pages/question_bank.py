@@ -1,0 +1,55 @@
+"""Question bank: filter, search by meaning, open a question; interviewers can import their own questions."""
+
+import streamlit as st
+
+from question_bank.importer import import_file
+from question_bank.loader import BankError
+from question_bank.search import filter_questions
+from ui.auth import current_user
+from ui.components import question_detail, question_filters, question_label
+from ui.services import get_services, reload_services
+
+PAGE = "bank"
+svc = get_services()
+bank = svc.bank
+user = current_user()
+
+st.title("Question bank")
+st.caption(f"{len(bank.questions)} questions across {len(bank.competencies)} competencies and "
+           f"{len(bank.skills)} skills.")
+
+filters = question_filters(bank, PAGE)
+query = st.text_input("Search by meaning", key=f"{PAGE}.query", max_chars=500,
+                      placeholder="e.g. how do I hit 30 fps on a Jetson")
+
+if query.strip():
+    with st.spinner("Searching..."):
+        hits = svc.search_index().search(query, k=15, filters=filters)
+    questions = [hit.question for hit in hits]
+else:
+    questions = filter_questions(bank, filters)
+
+if not questions:
+    st.warning("No question matches these filters. Clear a filter or change the search.")
+    st.stop()
+
+st.caption(f"{len(questions)} question(s)" + (" ranked by closeness to your search" if query.strip() else ""))
+chosen = st.radio("Questions", [q.id for q in questions], key=f"{PAGE}.chosen", label_visibility="collapsed",
+                  format_func=lambda qid: question_label(bank.question(qid)))
+st.divider()
+question_detail(bank, bank.question(chosen or questions[0].id), PAGE)
+
+if user and user.role in ("interviewer", "manager"):
+    with st.expander("Import questions (YAML or CSV)"):
+        st.caption("The whole file is checked first; if anything is wrong, nothing is imported and every problem "
+                   "is listed. Ids already in the bank are refused.")
+        upload = st.file_uploader("Questions file", type=["yaml", "yml", "csv"], key=f"{PAGE}.upload")
+        if upload is not None and st.button("Import", key=f"{PAGE}.import"):
+            try:
+                target = import_file(upload.getvalue(), upload.name, bank, svc.imported_dir)
+            except BankError as exc:
+                st.error(f"Nothing was imported: {len(exc.problems)} problem(s).")
+                st.code("\n".join(map(str, exc.problems)), language=None)
+            else:
+                reload_services()
+                st.success(f"Imported {target.name}. The bank now includes it.")
