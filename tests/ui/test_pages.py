@@ -1,0 +1,85 @@
+"""AppTest: every page starts without an exception, and the bank page shows what a user expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.auth import User
+from ui.state import USER
+
+TIMEOUT = 60
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(isolated_settings, patched_encoder):
+    from ui.services import get_services
+
+    get_services.clear()
+    yield
+    get_services.clear()
+
+
+def run_page(path: str, user: User | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
+    if user:
+        at.session_state[USER] = user
+    return at.run()
+
+
+def test_app_shows_home_and_sign_in_when_signed_out():
+    at = run_page("app.py")
+    assert not at.exception
+    assert at.title[0].value == "Vision Interview Studio"
+    assert at.text_input(key="home.name") is not None
+
+
+def test_sign_in_with_empty_name_is_refused_then_accepted():
+    at = run_page("pages/home.py")
+    at.button[0].click().run()  # the form's submit with an empty name
+    assert "Please enter your name." in [e.value for e in at.error]
+    at.text_input(key="home.name").input("Ada  <b>Lovelace</b>")
+    at.radio(key="home.role").set_value("candidate")
+    at.button[0].click().run()
+    assert at.session_state[USER] == User(name="Ada <b>Lovelace</b>", role="candidate")
+
+
+@pytest.mark.parametrize("role", ["interviewer", "candidate", "manager"])
+def test_app_starts_for_each_role(role):
+    at = run_page("app.py", User("Sam", role))
+    assert not at.exception, at.exception
+
+
+def test_bank_page_lists_filters_and_reveals(isolated_settings):
+    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    assert not at.exception
+    first = at.radio(key="bank.chosen").value
+    assert first
+    assert any("model answer is hidden" in c.value for c in at.caption)
+    at.toggle(key=f"bank.reveal.{first}").set_value(True).run()
+    assert at.info, "the model answer appears after the reveal"
+
+    at.multiselect(key="bank.f_kind").set_value(["behavioural"]).run()
+    shown = at.radio(key="bank.chosen").options
+    assert shown and all(label.endswith("Behavioural, " + label.rsplit(", ", 1)[-1]) for label in shown)
+
+
+def test_bank_search_ranks_results_and_handles_no_match():
+    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    at.text_input(key="bank.query").input("quantisation int8 calibration accuracy").run()
+    assert not at.exception
+    assert any("ranked by closeness" in c.value for c in at.caption)
+    at.multiselect(key="bank.f_level").set_value(["junior"]).run()
+    at.multiselect(key="bank.f_kind").set_value(["behavioural"]).run()
+    at.multiselect(key="bank.f_comp").set_value(["edge_constraints"]).run()
+    assert not at.exception
+
+
+def test_candidates_cannot_import_questions():
+    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    assert not any(e.label.startswith("Import questions") for e in at.expander)
+    at = run_page("pages/question_bank.py", User("Ivy", "interviewer"))
+    assert any(e.label.startswith("Import questions") for e in at.expander)
