@@ -1,0 +1,111 @@
+"""What machine a measurement ran on: CPU model, threads, library versions, GPU name and driver when there is one.
+
+A latency figure without its environment cannot be compared with another; every report carries one of these.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+NO_GPU_MESSAGE = "No NVIDIA GPU is attached to this machine: every figure here is a CPU figure."
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    name: str
+    driver: str
+    memory_mb: int
+
+
+@dataclass(frozen=True)
+class Environment:
+    cpu_model: str
+    logical_cpus: int
+    python: str
+    onnxruntime: str
+    onnx: str
+    available_providers: tuple[str, ...]
+    gpus: tuple[GpuInfo, ...]
+    platform: str
+
+    @property
+    def has_gpu(self) -> bool:
+        return bool(self.gpus)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Environment":
+        return cls(
+            cpu_model=data["cpu_model"],
+            logical_cpus=int(data["logical_cpus"]),
+            python=data["python"],
+            onnxruntime=data["onnxruntime"],
+            onnx=data["onnx"],
+            available_providers=tuple(data["available_providers"]),
+            gpus=tuple(GpuInfo(**g) for g in data["gpus"]),
+            platform=data["platform"],
+        )
+
+
+def read_cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name from /proc/cpuinfo, else what the platform module says."""
+    try:
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def parse_nvidia_smi(text: str) -> tuple[GpuInfo, ...]:
+    """Parse ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader,nounits``."""
+    gpus = []
+    for line in text.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) < 3 or not parts[0]:
+            continue
+        try:
+            memory = int(float(parts[2]))
+        except ValueError:
+            memory = 0
+        gpus.append(GpuInfo(name=parts[0], driver=parts[1], memory_mb=memory))
+    return tuple(gpus)
+
+
+def query_gpus(timeout_s: float = 10.0) -> tuple[GpuInfo, ...]:
+    """The NVIDIA GPUs that nvidia-smi reports; none when nvidia-smi is absent or fails."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return ()
+    try:
+        done = subprocess.run(
+            [exe, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True, text=True, timeout=timeout_s, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return parse_nvidia_smi(done.stdout) if done.returncode == 0 else ()
+
+
+def collect_environment() -> Environment:
+    import onnx
+    import onnxruntime as ort
+
+    return Environment(
+        cpu_model=read_cpu_model(),
+        logical_cpus=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
+        python=platform.python_version(),
+        onnxruntime=ort.__version__,
+        onnx=onnx.__version__,
+        available_providers=tuple(ort.get_available_providers()),
+        gpus=query_gpus(),
+        platform=platform.platform(terse=True),
+    )

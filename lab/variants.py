@@ -1,0 +1,129 @@
+"""A variant = the baseline model + transformations (quantise, fp16, offline graph level) + session settings.
+
+:func:`build_variant` writes the variant's model file; :func:`run_variant` builds, measures and evaluates it, each
+step in an isolated child process (:mod:`lab.isolate`), and returns a :class:`VariantRun`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lab.isolate import Limits, run_job
+from lab.measure import LatencyReport, MeasurePolicy
+from lab.optimize import (
+    GPU_PROVIDERS, CalibrationOption, GraphLevel, OptimizationError, QuantFormatOption, SessionConfig,
+    StaticQuantOptions, convert_fp16, optimize_graph, quantize_dynamic_int8, quantize_static_int8,
+)
+
+QUANTIZE_CHOICES = ("none", "static", "dynamic")
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    name: str
+    quantize: str = "none"
+    static: StaticQuantOptions = field(default_factory=StaticQuantOptions)
+    dynamic_per_channel: bool = False
+    fp16: bool = False
+    offline_level: GraphLevel | None = None  # save the graph optimised at this level into the variant's file
+    session: SessionConfig = field(default_factory=SessionConfig)
+
+    def __post_init__(self) -> None:
+        if self.quantize not in QUANTIZE_CHOICES:
+            raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_CHOICES)}, not {self.quantize!r}")
+        if self.fp16 and self.quantize != "none":
+            raise ValueError("fp16 and int8 quantisation are alternatives: choose one")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["static"] = {**data["static"], "quant_format": self.static.quant_format.value,
+                          "calibration": self.static.calibration.value}
+        data["offline_level"] = self.offline_level.value if self.offline_level else None
+        data["session"] = self.session.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VariantSpec":
+        static = dict(data.get("static", {}))
+        static = StaticQuantOptions(
+            quant_format=QuantFormatOption(static.pop("quant_format", "QDQ")),
+            calibration=CalibrationOption(static.pop("calibration", "MinMax")), **static)
+        level = data.get("offline_level")
+        return cls(name=data["name"], quantize=data.get("quantize", "none"), static=static,
+                   dynamic_per_channel=data.get("dynamic_per_channel", False), fp16=data.get("fp16", False),
+                   offline_level=GraphLevel(level) if level else None,
+                   session=SessionConfig.from_dict(data.get("session", {})))
+
+    def model_key(self) -> str:
+        """A short digest of what changes the model file (not the session), to reuse built files."""
+        parts = {"quantize": self.quantize, "fp16": self.fp16,
+                 "offline_level": self.offline_level.value if self.offline_level else None}
+        if self.quantize == "static":
+            parts["static"] = self.to_dict()["static"]
+            parts["calibration_size"] = self.session.input_size
+        if self.quantize == "dynamic":
+            parts["per_channel"] = self.dynamic_per_channel
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class VariantRun:
+    spec: VariantSpec
+    model_path: str
+    size_bytes: int
+    latency: LatencyReport
+    accuracy: dict | None  # lab.evaluate.AccuracyReport as a dict (JSON-ready); None when not evaluated
+
+
+def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, calibration_data=None) -> Path:
+    """Write the variant's model file into ``out_dir`` (reused when already built) and return its path."""
+    baseline = Path(baseline)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if spec.quantize == "none" and not spec.fp16 and spec.offline_level is None:
+        return baseline
+    target = out_dir / f"{baseline.stem}-{spec.model_key()}.onnx"
+    if target.exists():
+        return target
+    work = out_dir / f"{target.stem}.partial.onnx"
+    if spec.quantize == "static":
+        batches = calibration_data
+        if batches is None:
+            from lab.optimize import calibration_batches
+            batches = calibration_batches(input_size=spec.session.input_size)
+        quantize_static_int8(baseline, work, spec.static, calibration_data=batches)
+    elif spec.quantize == "dynamic":
+        quantize_dynamic_int8(baseline, work, per_channel=spec.dynamic_per_channel)
+    elif spec.fp16:
+        convert_fp16(baseline, work)
+    current = work if work.exists() else baseline
+    if spec.offline_level is not None:
+        leveled = out_dir / f"{target.stem}.level.onnx"
+        optimize_graph(current, leveled, spec.offline_level)
+        if current == work:
+            work.unlink(missing_ok=True)
+        current = leveled
+    if not current.exists():
+        raise OptimizationError(f"variant {spec.name!r} produced no model file")
+    current.replace(target)
+    return target
+
+
+def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limits: Limits | None = None,
+                policy: MeasurePolicy = MeasurePolicy(), evaluate: bool = True) -> VariantRun:
+    """Build, measure and evaluate one variant, each step in its own limited child process."""
+    gpu = spec.session.provider in GPU_PROVIDERS
+    built = run_job("variant", {"baseline": str(baseline), "spec": spec.to_dict(), "out_dir": str(out_dir)}, limits)
+    model = built["model"]
+    latency = LatencyReport.from_dict(run_job(
+        "bench", {"model": model, "config": spec.session.to_dict(), "policy": asdict(policy)}, limits, gpu=gpu))
+    accuracy = None
+    if evaluate:
+        providers = list(latency.providers)
+        options = {"input_size": spec.session.input_size, "batch_size": spec.session.batch_size,
+                   "providers": providers}
+        accuracy = run_job("evaluate", {"model": model, "options": options}, limits, gpu=gpu)
+    return VariantRun(spec=spec, model_path=model, size_bytes=Path(model).stat().st_size, latency=latency,
+                      accuracy=accuracy)
