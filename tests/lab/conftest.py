@@ -50,3 +50,14 @@ def calibration_arrays(n: int = 4, size: int = 64, seed: int = 1) -> list[np.nda
 @pytest.fixture(scope="session")
 def conv_model(tmp_path_factory) -> Path:
     return build_conv_model(tmp_path_factory.mktemp("models") / "tiny_conv.onnx")
+
+
+@pytest.fixture
+def calibration_data() -> list[np.ndarray]:
+    return calibration_arrays()
+
+
+@pytest.fixture
+def make_conv_model():
+    """The model builder itself, for tests that need a variant of the tiny model."""
+    return build_conv_model

@@ -1,0 +1,57 @@
+"""``python -m lab``: the commands other tools rely on, their JSON keys, and clean failures (status 1, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def lab(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_bench_json_has_the_promised_keys(conv_model):
+    done = lab("bench", str(conv_model), "--size", "32", "--threads", "1", "--batch", "2", "--min-time", "0.05",
+               "--min-runs", "10", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"p50_ms", "p90_ms", "p99_ms", "mean_ms", "n", "providers"} <= report.keys()
+    assert report["providers"] == ["CPUExecutionProvider"] and report["input_shape"] == [2, 3, 32, 32]
+
+
+def test_bench_text_report_names_providers_and_environment(conv_model):
+    done = lab("bench", str(conv_model), "--size", "32", "--min-time", "0.05", "--min-runs", "10")
+    assert done.returncode == 0, done.stderr
+    assert "p50" in done.stdout and "CPUExecutionProvider" in done.stdout and "onnxruntime" in done.stdout
+
+
+def test_optimize_writes_a_dynamic_int8_model(conv_model, tmp_path):
+    out = tmp_path / "out" / "dyn.onnx"
+    done = lab("optimize", str(conv_model), "--out", str(out), "--quantize", "dynamic")
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and json.loads(done.stdout)["size_bytes"] == out.stat().st_size
+    assert [p.name for p in out.parent.iterdir()] == ["dyn.onnx"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("bench", "missing.onnx"), "no such model file"),
+    (("bench", "{bad}"), "could not load the model"),
+    (("bench", "{model}", "--batch", "0"), "batch size must be at least 1"),
+    (("bench", "{model}", "--threads", "many"), "invalid int value"),
+    (("optimize", "{model}", "--out", "{tmp}/x.onnx"), "nothing to do"),
+    (("optimize", "{model}", "--out", "{tmp}/x.onnx", "--quantize", "dynamic", "--fp16"), "alternatives"),
+    (("frobnicate",), "invalid choice"),
+])
+def test_bad_input_is_one_line_and_status_1(args, message, conv_model, tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"nope")
+    args = [a.format(model=conv_model, bad=bad, tmp=tmp_path) for a in args]
+    done = lab(*args)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
