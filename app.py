@@ -7,8 +7,8 @@ from ui.components import inert
 
 st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/visibility:", layout="wide")
 
-HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-BANK = st.Page("pages/question_bank.py", title="Question bank", icon=":material/menu_book:", url_path="bank")
+HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
+BANK = st.Page("views/question_bank.py", title="Question bank", icon=":material/menu_book:")
 
 PAGES_BY_ROLE = {
     None: [HOME, BANK],

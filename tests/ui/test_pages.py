@@ -38,7 +38,7 @@ def test_app_shows_home_and_sign_in_when_signed_out():
 
 
 def test_sign_in_with_empty_name_is_refused_then_accepted():
-    at = run_page("pages/home.py")
+    at = run_page("views/home.py")
     at.button[0].click().run()  # the form's submit with an empty name
     assert "Please enter your name." in [e.value for e in at.error]
     at.text_input(key="home.name").input("Ada  <b>Lovelace</b>")
@@ -54,7 +54,7 @@ def test_app_starts_for_each_role(role):
 
 
 def test_bank_page_lists_filters_and_reveals(isolated_settings):
-    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    at = run_page("views/question_bank.py", User("Cat", "candidate"))
     assert not at.exception
     first = at.radio(key="bank.chosen").value
     assert first
@@ -68,7 +68,7 @@ def test_bank_page_lists_filters_and_reveals(isolated_settings):
 
 
 def test_bank_search_ranks_results_and_handles_no_match():
-    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    at = run_page("views/question_bank.py", User("Cat", "candidate"))
     at.text_input(key="bank.query").input("quantisation int8 calibration accuracy").run()
     assert not at.exception
     assert any("ranked by closeness" in c.value for c in at.caption)
@@ -79,7 +79,7 @@ def test_bank_search_ranks_results_and_handles_no_match():
 
 
 def test_candidates_cannot_import_questions():
-    at = run_page("pages/question_bank.py", User("Cat", "candidate"))
+    at = run_page("views/question_bank.py", User("Cat", "candidate"))
     assert not any(e.label.startswith("Import questions") for e in at.expander)
-    at = run_page("pages/question_bank.py", User("Ivy", "interviewer"))
+    at = run_page("views/question_bank.py", User("Ivy", "interviewer"))
     assert any(e.label.startswith("Import questions") for e in at.expander)

@@ -1,0 +1,26 @@
+"""A person searches the bank, opens a question and reveals the model answer, in a real browser."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_search_open_and_reveal(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/question_bank")
+    expect(page.get_by_role("heading", name="Question bank")).to_be_visible()
+
+    search = page.get_by_label("Search by meaning")
+    search.fill("how do I hit 30 fps on a Jetson")
+    search.press("Enter")
+    expect(page.get_by_text("ranked by closeness to your search")).to_be_visible()
+
+    options = page.get_by_role("radiogroup").get_by_role("radio")
+    first_label = page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.inner_text()
+    assert "jetson" in first_label.lower(), f"the Jetson question should rank first, got: {first_label}"
+    options.nth(1).check(force=True)
+    expect(page.get_by_text("The model answer is hidden")).to_be_visible()
+
+    page.get_by_text("Reveal the model answer").click()
+    expect(page.get_by_text("The model answer is hidden")).to_be_hidden()
+    expect(page.locator('[data-testid="stAlertContentInfo"]')).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "bank_reveal.png"), full_page=True)
