@@ -127,3 +127,10 @@ def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limit
         accuracy = run_job("evaluate", {"model": model, "options": options}, limits, gpu=gpu)
     return VariantRun(spec=spec, model_path=model, size_bytes=Path(model).stat().st_size, latency=latency,
                       accuracy=accuracy)
+
+
+def is_baseline(spec: VariantSpec, *, default_size: int | None = None) -> bool:
+    """The fp32 reference: no transformation, batch 1, CPU, default threads and graph level, default input size."""
+    plain = SessionConfig(input_size=spec.session.input_size)
+    return (spec.quantize == "none" and not spec.fp16 and spec.offline_level is None and spec.session == plain
+            and spec.session.input_size in (None, default_size))
