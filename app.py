@@ -9,12 +9,13 @@ st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/vi
 
 HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
 BANK = st.Page("views/question_bank.py", title="Question bank", icon=":material/menu_book:")
+LAB = st.Page("views/lab.py", title="ONNX lab", icon=":material/speed:")
 
 PAGES_BY_ROLE = {
     None: [HOME, BANK],
-    "candidate": [HOME, BANK],
-    "interviewer": [HOME, BANK],
-    "manager": [HOME, BANK],
+    "candidate": [HOME, BANK, LAB],
+    "interviewer": [HOME, BANK, LAB],
+    "manager": [HOME, BANK, LAB],
 }
 
 user = current_user()
