@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -28,9 +28,15 @@ class Filters:
     topics: frozenset[str] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
     levels: frozenset[str] = field(default_factory=frozenset)
+    question_ids: frozenset[str] | None = None
+
+    def within(self, question_ids: frozenset[str]) -> "Filters":
+        """The same filters, further limited to ``question_ids`` (for example one interview kit's questions)."""
+        return replace(self, question_ids=question_ids)
 
     def accepts(self, q: Question) -> bool:
-        return ((not self.competencies or q.competency in self.competencies)
+        return ((self.question_ids is None or q.id in self.question_ids)
+                and (not self.competencies or q.competency in self.competencies)
                 and (not self.topics or bool(self.topics.intersection(q.topics)))
                 and (not self.kinds or q.kind.value in self.kinds)
                 and (not self.levels or q.level.value in self.levels))

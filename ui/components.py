@@ -38,6 +38,15 @@ def question_filters(bank: Bank, page: str) -> Filters:
     return Filters(frozenset(competencies), frozenset(topics), frozenset(kinds), frozenset(levels))
 
 
+def bank_kit_title(bank: Bank, kit_id: str) -> str:
+    kit = next(k for k in bank.kits if k.id == kit_id)
+    return f"{kit.title} ({len(kit.question_ids)} questions)"
+
+
+def bank_kit_questions(bank: Bank, kit_id: str) -> frozenset[str]:
+    return frozenset(next(k for k in bank.kits if k.id == kit_id).question_ids)
+
+
 def question_label(question: Question) -> str:
     return f"{question.prompt}  ·  {KIND_LABELS[question.kind]}, {question.level.value}"
 

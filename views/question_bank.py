@@ -6,7 +6,7 @@ from question_bank.importer import import_file
 from question_bank.loader import BankError
 from question_bank.search import filter_questions
 from ui.auth import current_user
-from ui.components import question_detail, question_filters, question_label
+from ui.components import bank_kit_questions, bank_kit_title, question_detail, question_filters, question_label
 from ui.services import get_services, reload_services
 
 PAGE = "bank"
@@ -18,7 +18,11 @@ st.title("Question bank")
 st.caption(f"{len(bank.questions)} questions across {len(bank.competencies)} competencies and "
            f"{len(bank.skills)} skills.")
 
+kit_id = st.selectbox("Interview kit", [None, *(k.id for k in bank.kits)], key=f"{PAGE}.kit",
+                      format_func=lambda kid: "All questions" if kid is None else bank_kit_title(bank, kid))
 filters = question_filters(bank, PAGE)
+if kit_id:
+    filters = filters.within(bank_kit_questions(bank, kit_id))
 query = st.text_input("Search by meaning", key=f"{PAGE}.query", max_chars=500,
                       placeholder="e.g. how do I hit 30 fps on a Jetson")
 
@@ -33,11 +37,14 @@ if not questions:
     st.warning("No question matches these filters. Clear a filter or change the search.")
     st.stop()
 
-st.caption(f"{len(questions)} question(s)" + (" ranked by closeness to your search" if query.strip() else ""))
-chosen = st.radio("Questions", [q.id for q in questions], key=f"{PAGE}.chosen", label_visibility="collapsed",
-                  format_func=lambda qid: question_label(bank.question(qid)))
-st.divider()
-question_detail(bank, bank.question(chosen or questions[0].id), PAGE)
+listing, detail = st.columns([2, 3], gap="large")
+with listing:
+    st.caption(f"{len(questions)} question(s)" + (" ranked by closeness to your search" if query.strip() else ""))
+    with st.container(height=720, border=False):
+        chosen = st.radio("Questions", [q.id for q in questions], key=f"{PAGE}.chosen",
+                          label_visibility="collapsed", format_func=lambda qid: question_label(bank.question(qid)))
+with detail:
+    question_detail(bank, bank.question(chosen or questions[0].id), PAGE)
 
 if user and user.role in ("interviewer", "manager"):
     with st.expander("Import questions (YAML or CSV)"):

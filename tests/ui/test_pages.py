@@ -83,3 +83,12 @@ def test_candidates_cannot_import_questions():
     assert not any(e.label.startswith("Import questions") for e in at.expander)
     at = run_page("views/question_bank.py", User("Ivy", "interviewer"))
     assert any(e.label.startswith("Import questions") for e in at.expander)
+
+
+def test_kit_filter_limits_the_list_to_the_kit():
+    at = run_page("views/question_bank.py", User("Ivy", "interviewer"))
+    at.selectbox(key="bank.kit").set_value("edge-embedded-cv").run()
+    from ui.services import get_services
+
+    kit = next(k for k in get_services().bank.kits if k.id == "edge-embedded-cv")
+    assert len(at.radio(key="bank.chosen").options) == len(kit.question_ids)
