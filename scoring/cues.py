@@ -1,0 +1,82 @@
+"""What a clause says about its own evidence: negated ("never checked acc on device") or a name-drop only
+("mentioned Label Studio"). Both are read from the glossary's cue lists; neither needs the embedding model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scoring.glossary import STOPWORDS, Glossary
+from scoring.segment import Clause
+
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9&+'’./-]*[A-Za-z0-9+]|[A-Za-z0-9]|n[’']t")
+
+
+@dataclass(frozen=True)
+class ClauseCues:
+    clause: Clause
+    terms: frozenset[str]  # evidence terms outside any negation's scope
+    negated_terms: frozenset[str]  # terms inside a negation's scope
+    negated: bool
+    name_drop: bool
+
+
+def _is_cue(word: str, glossary: Glossary) -> bool:
+    w = word.lower().replace("’", "'")
+    return w in glossary.negation_cues or w.endswith("n't") or w == "w/o"
+
+
+def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | None:
+    """Index range of the words a negation cue governs, or None when the clause is not negated."""
+    for i, word in enumerate(words):
+        if not _is_cue(word, glossary):
+            continue
+        following = [w for w in words[i + 1:i + 5] if w.lower() not in STOPWORDS][:2]
+        if any(glossary.canonical(w) in glossary.benign_after for w in following):
+            continue  # "no accuracy drop" is a result, not a missing step
+        if i + 1 < len(words) and words[i + 1].lower() in {"only", "just"}:
+            continue
+        end = len(words)
+        for j in range(i + 1, len(words)):
+            if words[j].lower() in glossary.scope_breaks:
+                end = j
+                break
+        # A cue at the end negates what came before it ("accuracy on device: not checked", "calib set - none").
+        start = i + 1 if end - (i + 1) >= 1 else 0
+        if start == 0 and i <= 1 and len(words) <= 3:
+            start = 0
+        return (start, end) if start < end else (0, i)
+    return None
+
+
+def _is_name_drop(text: str, words: list[str], glossary: Glossary) -> bool:
+    low = text.lower()
+    if any(marker in low for marker in glossary.namedrop_markers):
+        return True
+    tools = glossary.tool_spans(text)
+    tool_words = {w.lower() for start, end in tools for w in _WORDS.findall(text[start:end])}
+    substantive = [w for w in words
+                   if w.lower() not in STOPWORDS and w.lower() not in glossary.mention_verbs
+                   and w.lower() not in tool_words and glossary.canonical(w) not in glossary.generic]
+    mentions = any(w.lower() in glossary.mention_verbs for w in words)
+    if mentions and (tools or any(w[:1].isupper() for w in words[1:])) and len(substantive) <= 1:
+        return True
+    return bool(tools) and not substantive  # a bare tool name ("Label Studio.") shows no practice
+
+
+def read_cues(clause: Clause, glossary: Glossary) -> ClauseCues:
+    words = _WORDS.findall(clause.text)
+    span = _negated_span(words, glossary)
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for k, word in enumerate(words):
+        target = inside if span and span[0] <= k < span[1] else outside
+        target.update(t for t in glossary.token_terms(word.rstrip(".")) if t)
+    return ClauseCues(
+        clause=clause,
+        terms=frozenset(outside),
+        negated_terms=frozenset(inside),
+        negated=bool(inside),
+        name_drop=_is_name_drop(clause.text, words, glossary),
+    )

@@ -1,0 +1,253 @@
+"""Match a note or an answer against rubric points: which points the text really covers, with the evidence.
+
+    from scoring.matcher import match_rubric, match_question
+    for m in match_rubric("TRT fp16, PTQ int8; never checked acc on device", ["Builds a TensorRT engine", ...]):
+        m.covered, m.probability, m.span, m.evidence, m.reason
+
+The text is cut into clauses (scoring.segment); each clause is read for negation and name-dropping (scoring.cues);
+clauses and points are embedded with shorthand expanded (scoring.glossary, scoring.embedder); semantic and lexical
+evidence become features (scoring.features) and a calibrated logistic regression decides (scoring.classifier).
+Matches are suggestions: the interviewer confirms or overrides each one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from scoring import embedder
+from scoring.classifier import Classifier, load_classifier
+from scoring.cues import read_cues
+from scoring.embedder import Encoder
+from scoring.features import Evidence, compute_features
+from scoring.glossary import get_glossary
+from scoring.segment import split_clauses, truncate
+from settings import get_settings
+
+NEGATED = "negated"
+NAME_DROP = "name-drop only"
+
+
+class RubricPointLike(Protocol):
+    """What the matcher needs from a rubric point (question_bank.schema.RubricPoint fits)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def weight(self) -> object: ...  # "must" / "nice", or an enum whose value is one of them
+
+
+class RatingGuideLike(Protocol):
+    def for_rating(self, rating: int) -> str: ...
+
+
+class QuestionLike(Protocol):
+    @property
+    def rubric(self) -> Sequence[RubricPointLike]: ...
+
+    @property
+    def rating_guide(self) -> RatingGuideLike: ...
+
+
+@dataclass(frozen=True)
+class PointMatch:
+    index: int  # position of the point in the rubric
+    point_id: str | None
+    covered: bool
+    probability: float  # calibrated probability that the text covers the point
+    span: tuple[int, int] | None  # evidence (start, end) as character offsets into the original text
+    evidence: str  # the original text of that span ("" when there is none)
+    reason: str | None = None  # why a close candidate was rejected: "negated" or "name-drop only"
+
+
+@dataclass(frozen=True)
+class RubricMatch:
+    matches: tuple[PointMatch, ...]
+    truncated: bool  # the text was longer than the max_text_chars setting and only its start was matched
+    chars_matched: int
+    notices: tuple[str, ...]  # plain-language notes for the user (cut text, no text, not English, no points)
+
+
+@dataclass(frozen=True)
+class QuestionMatch:
+    matches: tuple[PointMatch, ...]
+    rating: int | None  # suggested 1-4; None when the rubric has no points
+    rating_text: str  # the question's rating guide for that rating
+    must_covered: int
+    must_total: int
+    nice_covered: int
+    nice_total: int
+    truncated: bool
+    notices: tuple[str, ...]
+
+
+def _point_text(point: str | RubricPointLike) -> str:
+    return point if isinstance(point, str) else point.text
+
+
+def _weight(point: RubricPointLike) -> str:
+    weight = point.weight
+    return str(getattr(weight, "value", weight))
+
+
+@lru_cache(maxsize=4096)
+def _point_groups(text: str) -> tuple[frozenset[str], ...]:
+    return tuple(get_glossary().content_groups(text))
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _looks_foreign(text: str) -> bool:
+    letters = len(_LETTER.findall(text))
+    return letters >= 20 and len(_LATIN.findall(text)) < 0.6 * letters
+
+
+def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tuple[int, int] | None, str]:  # noqa: ANN001
+    if start_index is None:
+        return None, ""
+    start = clauses[start_index].start
+    end = clauses[min(start_index + (1 if pair else 0), len(clauses) - 1)].end
+    return (start, end), text[start:end]
+
+
+def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):  # noqa: ANN001, ANN202
+    glossary = get_glossary()
+    cues = [read_cues(c, glossary) for c in clauses]
+    vectors = np.asarray(encoder.encode([glossary.expand(c.text) for c in clauses] +
+                                        [glossary.expand(t) for t in point_texts]), dtype=np.float32)
+    groups = [_point_groups(t) for t in point_texts]
+    return cues, vectors[: len(clauses)], groups, vectors[len(clauses):]
+
+
+def featurise(text: str, point_texts: Sequence[str], *, encoder: Encoder | None = None,
+              max_chars: int | None = None) -> np.ndarray:
+    """The classifier's input for each point (used to train and evaluate the classifier)."""
+    used, _ = truncate(text, max_chars or get_settings().max_text_chars)
+    clauses = split_clauses(used)
+    if not clauses or not point_texts:
+        feats, _ = compute_features([], np.zeros((0, 1)), [_point_groups(t) for t in point_texts], np.zeros((0, 1)))
+        return feats
+    feats, _ = compute_features(*_prepare(clauses, point_texts, encoder or embedder.get_encoder()))
+    return feats
+
+
+def analyse_rubric(
+    text: str,
+    points: Sequence[str | RubricPointLike],
+    *,
+    encoder: Encoder | None = None,
+    classifier: Classifier | None = None,
+    max_chars: int | None = None,
+) -> RubricMatch:
+    """Match ``text`` against ``points`` and say what was cut or odd about the input."""
+    text = text if isinstance(text, str) else ""
+    max_chars = max_chars or get_settings().max_text_chars
+    used, truncated = truncate(text, max_chars)
+    notices: list[str] = []
+    if truncated:
+        notices.append(f"The text is longer than {max_chars} characters; only the first {len(used)} were matched.")
+    if not points:
+        notices.append("There are no rubric points to match against.")
+        return RubricMatch((), truncated, len(used), tuple(notices))
+    clauses = split_clauses(used)
+    if not clauses:
+        notices.append("There is no text to match yet." if not used.strip() else
+                       "The text has no words the matcher can read.")
+    elif _looks_foreign(used):
+        notices.append("The text does not look like English; the matcher is tuned for English and may miss points.")
+    point_texts = [_point_text(p) for p in points]
+    ids = [None if isinstance(p, str) else p.id for p in points]
+    if not clauses:
+        matches = tuple(PointMatch(i, ids[i], False, 0.0, None, "") for i in range(len(points)))
+        return RubricMatch(matches, truncated, len(used), tuple(notices))
+
+    classifier = classifier or load_classifier()
+    work = _prepare(clauses, point_texts, encoder or embedder.get_encoder())
+    cues, clause_vecs, groups, point_vecs = work
+    feats, evidence = compute_features(*work)
+    probs = classifier.probability(feats)
+    covered = probs >= classifier.threshold
+    counterfactual: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
+    if not covered.all() and any(c.negated for c in cues):
+        f, ev = compute_features(cues, clause_vecs, groups, point_vecs, trust_negated=True)
+        counterfactual[NEGATED] = (classifier.probability(f), ev)
+    if not covered.all() and any(c.name_drop for c in cues):
+        f, ev = compute_features(cues, clause_vecs, groups, point_vecs, trust_name_drops=True)
+        counterfactual[NAME_DROP] = (classifier.probability(f), ev)
+
+    matches = []
+    for j in range(len(points)):
+        ev = evidence[j]
+        span, snippet = _span(used, clauses, ev.clean, ev.clean_pair)
+        reason = None
+        if not covered[j]:
+            for label, (p_alt, ev_alt) in counterfactual.items():
+                where = ev_alt[j].negated if label == NEGATED else ev_alt[j].name_drop
+                where = where if where is not None else ev_alt[j].clean
+                if p_alt[j] >= classifier.threshold and where is not None and \
+                        (cues[where].negated if label == NEGATED else cues[where].name_drop):
+                    reason = label
+                    span, snippet = _span(used, clauses, where, False)
+                    break
+        matches.append(PointMatch(j, ids[j], bool(covered[j]), round(float(probs[j]), 4), span, snippet, reason))
+    return RubricMatch(tuple(matches), truncated, len(used), tuple(notices))
+
+
+def match_rubric(
+    text: str,
+    points: Sequence[str | RubricPointLike],
+    *,
+    encoder: Encoder | None = None,
+    classifier: Classifier | None = None,
+) -> list[PointMatch]:
+    """Per point: covered or not, a calibrated probability, the evidence span, and why a near miss was rejected."""
+    return list(analyse_rubric(text, points, encoder=encoder, classifier=classifier).matches)
+
+
+def suggest_rating(must: tuple[int, int], nice: tuple[int, int]) -> int:
+    """A 1-4 rating from (covered, total) must and nice points.
+
+    4: every must point and at least half of the nice ones; 3: at least 60% of the must points;
+    2: at least a quarter of the must points, or anything at all; 1: nothing.
+    """
+    must_covered, must_total = must
+    nice_covered, nice_total = nice
+    must_share = must_covered / must_total if must_total else 1.0
+    nice_share = nice_covered / nice_total if nice_total else 1.0
+    if must_total and must_share == 1.0 and nice_share >= 0.5:
+        return 4
+    if must_share >= 0.6 and (must_covered or nice_covered):
+        return 3
+    if must_share >= 0.25 and (must_covered or nice_covered) or must_covered + nice_covered > 0:
+        return 2
+    return 1
+
+
+def match_question(
+    text: str,
+    question: QuestionLike,
+    *,
+    encoder: Encoder | None = None,
+    classifier: Classifier | None = None,
+) -> QuestionMatch:
+    """Match against a question's rubric and suggest a 1-4 rating with the question's guide for that rating."""
+    rubric = list(question.rubric)
+    result = analyse_rubric(text, rubric, encoder=encoder, classifier=classifier)
+    weights = [_weight(p) for p in rubric]
+    must = [m.covered for m, w in zip(result.matches, weights, strict=True) if w == "must"]
+    nice = [m.covered for m, w in zip(result.matches, weights, strict=True) if w != "must"]
+    rating = suggest_rating((sum(must), len(must)), (sum(nice), len(nice))) if rubric else None
+    rating_text = question.rating_guide.for_rating(rating) if rating is not None else ""
+    return QuestionMatch(result.matches, rating, rating_text, sum(must), len(must), sum(nice), len(nice),
+                         result.truncated, result.notices)
