@@ -9,12 +9,14 @@ st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/vi
 
 HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
 BANK = st.Page("views/question_bank.py", title="Question bank", icon=":material/menu_book:")
+PRACTICE = st.Page("views/practice.py", title="Practice", icon=":material/edit_note:")
+INTERVIEW = st.Page("views/interview.py", title="Interview notes", icon=":material/record_voice_over:")
 LAB = st.Page("views/lab.py", title="ONNX lab", icon=":material/speed:")
 
 PAGES_BY_ROLE = {
     None: [HOME, BANK],
-    "candidate": [HOME, BANK, LAB],
-    "interviewer": [HOME, BANK, LAB],
+    "candidate": [HOME, BANK, PRACTICE, LAB],
+    "interviewer": [HOME, BANK, INTERVIEW, LAB],
     "manager": [HOME, BANK, LAB],
 }
 

@@ -1,0 +1,90 @@
+"""AppTest for the practice and interview-notes pages: matching, storage, and who may see what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from interviews.db import session_scope
+from interviews.overrides import RubricDecision
+from interviews.practice import PracticeAttempt
+from ui.auth import User
+from ui.state import USER
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(isolated_settings, patched_encoder):
+    from ui.services import get_services
+
+    get_services.clear()
+    yield
+    get_services.clear()
+
+
+def run_page(path: str, user: User) -> AppTest:
+    at = AppTest.from_file(str(REPO / path), default_timeout=60)
+    at.session_state[USER] = user
+    return at.run()
+
+
+def rows(model):
+    from ui.services import get_services
+
+    with session_scope(get_services().sessions) as session:
+        return list(session.scalars(select(model)))
+
+
+def test_practice_checks_an_answer_and_stores_it_for_that_candidate_only():
+    at = run_page("views/practice.py", User("Ada", "candidate"))
+    assert not at.exception
+    at.text_area(key="practice.answer").input("I profile on the device first, then quantise to int8 with "
+                                              "calibration data and re-measure accuracy.")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [m.label for m in at.metric][:3] == ["Must points covered", "Nice points covered", "Suggested rating"]
+    saved = rows(PracticeAttempt)
+    assert len(saved) == 1 and saved[0].candidate == "Ada"
+    assert any(m.label == "Attempts" and m.value == "1" for m in at.metric)
+
+    other = run_page("views/practice.py", User("Bob", "candidate"))
+    assert any(m.label == "Attempts" and m.value == "0" for m in other.metric)
+    assert not other.dataframe, "another candidate must not see Ada's attempts"
+
+
+def test_practice_refuses_an_empty_answer():
+    at = run_page("views/practice.py", User("Ada", "candidate"))
+    at.button[0].click().run()
+    assert "Write an answer first" in at.error[0].value
+    assert rows(PracticeAttempt) == []
+
+
+@pytest.mark.parametrize("page,role", [("views/practice.py", "interviewer"), ("views/practice.py", "manager"),
+                                       ("views/interview.py", "candidate"), ("views/interview.py", "manager")])
+def test_pages_refuse_the_wrong_role(page, role):
+    at = run_page(page, User("Eve", role))
+    assert at.error and "This screen is for" in at.error[0].value
+    assert not at.text_area
+
+
+def test_interview_notes_match_and_store_overrides():
+    at = run_page("views/interview.py", User("Ivy", "interviewer"))
+    assert not at.exception
+    question_id = at.radio(key="interview.question").value
+    at.text_area(key=f"interview.notes.{question_id}").input(
+        "<b>Cand</b> said TRT fp16, INT8 PTQ w/ calib set; never checked acc on device. **mentioned** DeepStream").run()
+    assert not at.exception
+    boxes = [c for c in at.checkbox if c.key.startswith(f"interview.decide.{question_id}.")]
+    assert len(boxes) >= 4
+    flipped = boxes[0].value
+    boxes[0].set_value(not flipped)
+    at.button(key=f"interview.save.{question_id}").click().run()
+    assert "1 override(s)" in at.success[-1].value
+    saved = rows(RubricDecision)
+    assert len(saved) == len(boxes)
+    assert sum(r.is_override for r in saved) == 1 and saved[0].reviewer == "Ivy"
+    assert all("<b>" not in m.value for m in at.markdown if "Cand" in m.value), "notes are shown inert"
