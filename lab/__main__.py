@@ -83,11 +83,11 @@ def _bench_text(r: dict) -> str:
              f"providers    {', '.join(r['providers'])}" + ("  (GPU REQUESTED BUT FELL BACK TO CPU)"
                                                               if r["gpu_fallback"] else ""),
              f"input        {r['input_shape']}   timing: {r['timing_method']}",
-             f"session      create {r['session_create_ms']:.1f} ms, first run {r['first_run_ms']:.2f} ms, "
-             f"warm-up {r['warmup_runs']} runs / {r['warmup_s'] * 1e3:.0f} ms",
-             f"latency ms   p50 {r['p50_ms']:.3f}  p90 {r['p90_ms']:.3f}  p99 {r['p99_ms']:.3f}  "
-             f"min {r['model_only']['min_ms']:.3f}  max {r['model_only']['max_ms']:.3f}  mean {r['mean_ms']:.3f}  "
-             f"cv {r['model_only']['cv']:.2f}  n {r['n']}",
+             (f"session      create {r['session_create_ms']:.1f} ms, first run {r['first_run_ms']:.2f} ms, "
+              f"warm-up {r['warmup_runs']} runs / {r['warmup_s'] * 1e3:.0f} ms"),
+             (f"latency ms   p50 {r['p50_ms']:.3f}  p90 {r['p90_ms']:.3f}  p99 {r['p99_ms']:.3f}  "
+              f"min {r['model_only']['min_ms']:.3f}  max {r['model_only']['max_ms']:.3f}  mean {r['mean_ms']:.3f}  "
+              f"cv {r['model_only']['cv']:.2f}  n {r['n']}"),
              f"throughput   {r['throughput_ips']:.1f} images/s"]
     if r["end_to_end"]:
         e = r["end_to_end"]
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _require_model(args.model)
         result = {"bench": _bench, "evaluate": _evaluate, "optimize": _optimize}[args.command](args)
-    except Exception as exc:  # the CLI's promise: a message, status 1, no traceback
+    except Exception as exc:  # noqa: BLE001 - the CLI's promise: a message, status 1, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if getattr(args, "json", False) or args.command == "optimize":

@@ -24,7 +24,12 @@ import numpy as np
 
 from lab.measure import MeasurePolicy, measure_latency
 from lab.optimize import (
-    CalibrationOption, GraphLevel, QuantFormatOption, SessionConfig, StaticQuantOptions, create_session,
+    CalibrationOption,
+    GraphLevel,
+    QuantFormatOption,
+    SessionConfig,
+    StaticQuantOptions,
+    create_session,
 )
 from lab.variants import VariantSpec, run_variant
 
@@ -111,7 +116,7 @@ def print_variant_table(model: Path, *, quick: bool) -> None:
         for spec in variant_specs():
             try:
                 run = run_variant(model, spec, out_dir=Path(out), policy=policy)
-            except Exception as exc:  # one broken variant must not hide the others
+            except Exception as exc:  # noqa: BLE001 - one broken variant must not hide the others
                 print(f"{spec.name:42} failed: {exc}")
                 continue
             lat, batch = run.latency, run.latency.input_shape[0]

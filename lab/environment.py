@@ -41,7 +41,7 @@ class Environment:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Environment":
+    def from_dict(cls, data: dict) -> Environment:
         return cls(
             cpu_model=data["cpu_model"],
             logical_cpus=int(data["logical_cpus"]),

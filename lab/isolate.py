@@ -38,7 +38,7 @@ class Limits:
     memory_mb: int
 
     @classmethod
-    def from_settings(cls) -> "Limits":
+    def from_settings(cls) -> Limits:
         from settings import get_settings
 
         settings = get_settings()
@@ -67,12 +67,14 @@ def run_job(kind: str, payload: dict, limits: Limits | None = None, *, gpu: bool
 
 
 def _watch(child: subprocess.Popen, proc, limits: Limits) -> LabRunFailed | None:
+    import psutil
+
     deadline = time.monotonic() + limits.timeout_s
     limit_bytes = limits.memory_mb * 1024 * 1024
     while child.poll() is None:
         try:
             rss = proc.memory_info().rss
-        except Exception:  # the child may exit between poll() and here
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # the child may exit between poll() and here
             rss = 0
         if rss > limit_bytes:
             _kill(child)
@@ -141,7 +143,7 @@ def _job_evaluate(payload: dict) -> dict:
 
 def _job_probe(payload: dict) -> dict:
     """Load the model and run it once on zeros: the trial an untrusted upload must survive."""
-    from lab.measure import measure_latency, MeasurePolicy
+    from lab.measure import MeasurePolicy, measure_latency
     from lab.optimize import SessionConfig
 
     policy = MeasurePolicy(warmup_min_s=0, warmup_min_runs=1, min_time_s=0, min_runs=1, end_to_end=False)
@@ -150,7 +152,7 @@ def _job_probe(payload: dict) -> dict:
 
 
 def _job_variant(payload: dict) -> dict:
-    from lab.variants import build_variant, VariantSpec
+    from lab.variants import VariantSpec, build_variant
 
     path = build_variant(payload["baseline"], VariantSpec.from_dict(payload["spec"]), Path(payload["out_dir"]))
     return {"model": str(path)}
@@ -181,7 +183,7 @@ def worker_main(argv: list[str]) -> int:
     except MemoryError:
         outcome = {"ok": False, "reason": "memory", "message": f"The run needed more than the {memory_mb} MB "
                                                                 "memory limit."}
-    except Exception as exc:  # every failure goes back to the parent as data
+    except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as data
         text = f"{type(exc).__name__}: {exc}"
         is_memory = any(marker in text.lower() for marker in _MEMORY_MARKERS)
         outcome = {"ok": False, "reason": "memory" if is_memory else "error",

@@ -43,7 +43,7 @@ class MeasurePolicy:
     end_to_end: bool = True
 
     @classmethod
-    def quick(cls) -> "MeasurePolicy":
+    def quick(cls) -> MeasurePolicy:
         """Short runs for tests and smoke checks; figures from it are not worth quoting."""
         return cls(warmup_min_s=0.02, warmup_min_runs=3, min_time_s=0.05, min_runs=10, max_time_s=10.0)
 
@@ -62,7 +62,7 @@ class LatencyStats:
     total_s: float
 
     @classmethod
-    def from_seconds(cls, samples: Sequence[float]) -> "LatencyStats":
+    def from_seconds(cls, samples: Sequence[float]) -> LatencyStats:
         if not samples:
             raise ValueError("no samples to summarise")
         ms = np.asarray(samples, dtype=np.float64) * 1e3
@@ -110,7 +110,7 @@ class LatencyReport:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LatencyReport":
+    def from_dict(cls, data: dict) -> LatencyReport:
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         e2e = fields["end_to_end"]
         return cls(**{**fields, "config": SessionConfig.from_dict(fields["config"]),
@@ -214,10 +214,11 @@ def _end_to_end_runner(session, input_name: str, shape: tuple[int, ...], pipelin
     return run
 
 
-def measure_latency(model_path: Path | str, config: SessionConfig = SessionConfig(), *,
-                    policy: MeasurePolicy = MeasurePolicy(), pipeline: EndToEnd | None = None,
+def measure_latency(model_path: Path | str, config: SessionConfig | None = None, *,
+                    policy: MeasurePolicy | None = None, pipeline: EndToEnd | None = None,
                     inputs: np.ndarray | None = None) -> LatencyReport:
     """Measure ``model_path`` under ``config`` in this process (use :mod:`lab.isolate` for untrusted models)."""
+    config, policy = config or SessionConfig(), policy or MeasurePolicy()
     model_path = Path(model_path)
     t0 = time.perf_counter()
     try:
@@ -262,7 +263,7 @@ def measure_latency(model_path: Path | str, config: SessionConfig = SessionConfi
             e2e_samples, e2e_capped = sample_until(e2e_run, min_time_s=policy.min_time_s, min_runs=policy.min_runs,
                                                    max_time_s=policy.max_time_s, max_runs=policy.max_runs)
             e2e, note, capped = LatencyStats.from_seconds(e2e_samples), "", capped or e2e_capped
-        except Exception as exc:  # an uploaded model need not fit the demo decoder
+        except Exception as exc:  # noqa: BLE001 - an uploaded model need not fit the demo decoder
             note = f"end-to-end timing skipped: {exc}"
 
     requested = config.provider.ort_name

@@ -1,4 +1,4 @@
-"""Model transformations (file in, file out) and the session-level knobs, with options as enums named as onnxruntime names them.
+"""Model transformations (file in, file out) and the session-level knobs; options are enums with onnxruntime's names.
 
 Transformations: graph optimisation level (saved through ``SessionOptions.optimized_model_filepath``), static int8
 quantisation (QDQ or QOperator, per-channel, MinMax / Entropy / Percentile calibration on the calibration split, never
@@ -96,7 +96,7 @@ class SessionConfig:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SessionConfig":
+    def from_dict(cls, data: dict) -> SessionConfig:
         data = dict(data)
         return cls(
             provider=Provider(data.pop("provider", "cpu")),
@@ -106,7 +106,7 @@ class SessionConfig:
             **data,
         )
 
-    def with_changes(self, **changes) -> "SessionConfig":
+    def with_changes(self, **changes) -> SessionConfig:
         return replace(self, **changes)
 
 
@@ -217,11 +217,13 @@ def quantize_static_int8(src: Path | str, dst: Path | str, options: StaticQuantO
         extra = {"CalibMovingAverage": False}
         if options.calibration is CalibrationOption.Percentile:
             extra["CalibPercentile"] = 99.999
+        qoperator = options.quant_format is QuantFormatOption.QOperator
+        activation = QuantType.QUInt8 if qoperator else QuantType.QInt8
         quantize_static(
             str(prepared), str(dst), ArrayCalibrationReader(_first_input_name(prepared), data),
             quant_format=getattr(QuantFormat, options.quant_format.value),
             per_channel=options.per_channel, reduce_range=options.reduce_range,
-            activation_type=QuantType.QUInt8 if options.quant_format is QuantFormatOption.QOperator else QuantType.QInt8,
+            activation_type=activation,
             weight_type=QuantType.QInt8,
             calibrate_method=getattr(CalibrationMethod, options.calibration.value), extra_options=extra,
         )

@@ -43,7 +43,7 @@ class ValidationLimits:
     max_rank: int = 6
 
     @classmethod
-    def from_settings(cls) -> "ValidationLimits":
+    def from_settings(cls) -> ValidationLimits:
         from settings import get_settings
 
         return cls(max_bytes=get_settings().max_upload_mb * 1024 * 1024)

@@ -14,8 +14,17 @@ from pathlib import Path
 from lab.isolate import Limits, run_job
 from lab.measure import LatencyReport, MeasurePolicy
 from lab.optimize import (
-    GPU_PROVIDERS, CalibrationOption, GraphLevel, OptimizationError, QuantFormatOption, SessionConfig,
-    StaticQuantOptions, convert_fp16, optimize_graph, quantize_dynamic_int8, quantize_static_int8,
+    GPU_PROVIDERS,
+    CalibrationOption,
+    GraphLevel,
+    OptimizationError,
+    QuantFormatOption,
+    SessionConfig,
+    StaticQuantOptions,
+    convert_fp16,
+    optimize_graph,
+    quantize_dynamic_int8,
+    quantize_static_int8,
 )
 
 QUANTIZE_CHOICES = ("none", "static", "dynamic")
@@ -46,7 +55,7 @@ class VariantSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "VariantSpec":
+    def from_dict(cls, data: dict) -> VariantSpec:
         static = dict(data.get("static", {}))
         static = StaticQuantOptions(
             quant_format=QuantFormatOption(static.pop("quant_format", "QDQ")),
@@ -112,8 +121,9 @@ def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, cal
 
 
 def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limits: Limits | None = None,
-                policy: MeasurePolicy = MeasurePolicy(), evaluate: bool = True) -> VariantRun:
+                policy: MeasurePolicy | None = None, evaluate: bool = True) -> VariantRun:
     """Build, measure and evaluate one variant, each step in its own limited child process."""
+    policy = policy or MeasurePolicy()
     gpu = spec.session.provider in GPU_PROVIDERS
     built = run_job("variant", {"baseline": str(baseline), "spec": spec.to_dict(), "out_dir": str(out_dir)}, limits)
     model = built["model"]

@@ -18,11 +18,17 @@ from interviews.lab_runs import LabRun, list_lab_runs, save_lab_run
 from lab import variants
 from lab.leaderboard import Leaderboard, VariantScore, build_leaderboard, pareto_front
 from lab.measure import MeasurePolicy
-from lab.variants import VariantSpec
 from lab.optimize import (
-    CalibrationOption, CudaOptions, GraphLevel, Provider, QuantFormatOption, SessionConfig, StaticQuantOptions,
+    CalibrationOption,
+    CudaOptions,
+    GraphLevel,
+    Provider,
+    QuantFormatOption,
+    SessionConfig,
+    StaticQuantOptions,
     TensorrtOptions,
 )
+from lab.variants import VariantSpec
 
 PAGE_POLICY = MeasurePolicy(min_time_s=1.0, min_runs=100, max_time_s=30.0)
 SIZES = (96, 128, 160, 192, 224)
@@ -73,7 +79,8 @@ def describe_spec(spec: VariantSpec, default_size: int) -> str:
     parts += [f"{s.input_size}px"] if s.input_size not in (None, default_size) else []
     parts += [f"b{s.batch_size}"] if s.batch_size != 1 else []
     parts += [f"t{s.intra_op_threads}"] if s.intra_op_threads else []
-    parts += [s.graph_level.value.removeprefix("ORT_").lower()] if s.graph_level is not GraphLevel.ORT_ENABLE_ALL else []
+    level = s.graph_level.value.removeprefix("ORT_").lower()
+    parts += [level] if s.graph_level is not GraphLevel.ORT_ENABLE_ALL else []
     parts += ["no-iobind"] if not s.io_binding else []
     return " ".join(parts)
 
@@ -125,7 +132,8 @@ def runs_table(runs: list[LabRun], baseline: LabRun | None) -> pd.DataFrame:
             "providers": " > ".join(p.removesuffix("ExecutionProvider") for p in lat["providers"])
                          + (" (GPU fell back!)" if lat.get("gpu_fallback") else ""),
             "input": "x".join(map(str, lat["input_shape"])), "threads": spec.get("session", {}).get("intra_op_threads"),
-            "p50 ms": lat["p50_ms"], "p90 ms": lat["p90_ms"], "p99 ms": lat["p99_ms"], "cv %": lat["model_only"]["cv"] * 100,
+            "p50 ms": lat["p50_ms"], "p90 ms": lat["p90_ms"], "p99 ms": lat["p99_ms"],
+            "cv %": lat["model_only"]["cv"] * 100,
             "n": lat["n"], "p50 ms/image": per_image_ms(r), "images/s": lat["throughput_ips"],
             "end-to-end p50 ms": e2e.get("p50_ms"), "mAP@0.5": acc.get("map50"), "mAP@0.5:0.95": acc.get("map50_95"),
             "F1": acc.get("f1"), "Δ mAP@0.5 (points)": (r.map50 - baseline.map50) * 100
@@ -141,14 +149,15 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
     fig = go.Figure()
     for on_front in (False, True):
         chosen = [s for s in points if (s.name in front) == on_front]
-        fig.add_trace(go.Scatter(x=[s.p50_ms for s in chosen], y=[s.map50 for s in chosen], text=[s.name for s in chosen],
+        fig.add_trace(go.Scatter(x=[s.p50_ms for s in chosen], y=[s.map50 for s in chosen],
+                                 text=[s.name for s in chosen],
                                  mode="markers+lines" if on_front else "markers",
                                  name="Pareto front" if on_front else "other variants",
                                  hovertemplate="%{text}<br>%{x:.3f} ms/image<br>mAP@0.5 %{y:.3f}<extra></extra>"))
     if baseline is not None:
         fig.add_hline(y=baseline.map50 - 0.01, line_dash="dot", annotation_text="baseline - 1 point")
     fig.update_layout(xaxis_title="p50 latency per image (ms, lower is better)", yaxis_title="mAP@0.5 (test split)",
-                      height=380, margin=dict(l=10, r=10, t=30, b=10))
+                      height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
 
 
@@ -158,7 +167,7 @@ def drift_chart(runs: list[LabRun], baseline: LabRun) -> go.Figure:
     fig = go.Figure(go.Bar(x=[f"#{r.id} {r.variant}" for r in rows], y=deltas,
                            marker_color=["#2e7d32" if d >= -1 else "#c62828" for d in deltas]))
     fig.add_hline(y=-1, line_dash="dot", annotation_text="-1 point: the leaderboard's limit")
-    fig.update_layout(yaxis_title="Δ mAP@0.5 vs baseline (points)", height=320, margin=dict(l=10, r=10, t=30, b=10))
+    fig.update_layout(yaxis_title="Δ mAP@0.5 vs baseline (points)", height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
 
 
@@ -180,11 +189,11 @@ def leaderboard_tables(board: Leaderboard) -> tuple[pd.DataFrame, pd.DataFrame]:
 def report_lines(run: LabRun) -> list[str]:
     lat, env = run.latency, run.environment
     stats = lat["model_only"]
-    lines = [f"Session creation {lat['session_create_ms']:.1f} ms · first run {lat['first_run_ms']:.2f} ms · "
-             f"warm-up {lat['warmup_runs']} runs in {lat['warmup_s'] * 1e3:.0f} ms (reported apart)",
-             f"Model-only ({lat['timing_method'].replace('_', ' ')}): p50 {stats['p50_ms']:.3f} ms · p90 "
-             f"{stats['p90_ms']:.3f} · p99 {stats['p99_ms']:.3f} · min {stats['min_ms']:.3f} · max {stats['max_ms']:.3f}"
-             f" · mean {stats['mean_ms']:.3f} · CV {stats['cv'] * 100:.1f}% · n {stats['n']}",
+    lines = [(f"Session creation {lat['session_create_ms']:.1f} ms · first run {lat['first_run_ms']:.2f} ms · "
+              f"warm-up {lat['warmup_runs']} runs in {lat['warmup_s'] * 1e3:.0f} ms (reported apart)"),
+             (f"Model-only ({lat['timing_method'].replace('_', ' ')}): p50 {stats['p50_ms']:.3f} ms · "
+              f"p90 {stats['p90_ms']:.3f} · p99 {stats['p99_ms']:.3f} · min {stats['min_ms']:.3f} · "
+              f"max {stats['max_ms']:.3f} · mean {stats['mean_ms']:.3f} · CV {stats['cv'] * 100:.1f}% · n {stats['n']}"),
              f"Throughput {lat['throughput_ips']:.1f} images/s (batch {lat['input_shape'][0]})"]
     e2e = lat.get("end_to_end")
     lines.append(f"End-to-end (preprocess + run + decode): p50 {e2e['p50_ms']:.3f} ms · p99 {e2e['p99_ms']:.3f} ms"

@@ -37,7 +37,7 @@ try:
     from lab.dataset import baseline_model_path, load_manifest
 
     demo_model, default_size = baseline_model_path(), int(load_manifest()["input"]["default_size"])
-except Exception:  # the demo model is built by demo_models/train.py; until then only uploads can run
+except (ImportError, OSError, KeyError, ValueError, RuntimeError):  # the demo model is built by demo_models/train.py; until then only uploads can run
     demo_model, default_size = None, 160
 has_demo = demo_model is not None and demo_model.exists()
 

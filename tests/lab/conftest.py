@@ -1,4 +1,4 @@
-"""A tiny conv detector-shaped ONNX model built with onnx.helper, so the engine's tests never wait for the demo model."""
+"""A tiny detector-shaped conv ONNX model built with onnx.helper: the engine's tests never wait for the demo model."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def build_conv_model(path: Path, *, channels: tuple[int, ...] = (8, 16), classes
         previous, width = f"r{i}", out
     for name, out in (("heat", classes), ("box", 4)):
         w = rng.normal(0, 0.1, (out, width, 1, 1)).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"w_{name}"), numpy_helper.from_array(np.zeros(out, np.float32), f"b_{name}")]
+        bias = numpy_helper.from_array(np.zeros(out, np.float32), f"b_{name}")
+        inits += [numpy_helper.from_array(w, f"w_{name}"), bias]
         nodes.append(helper.make_node("Conv", [previous, f"w_{name}", f"b_{name}"], [f"{name}_logits"]))
     nodes.append(helper.make_node("Sigmoid", ["heat_logits"], ["heatmap"]))
     nodes.append(helper.make_node("Identity", ["box_logits"], ["boxes"]))

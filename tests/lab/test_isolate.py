@@ -20,8 +20,8 @@ def slow_model(path: Path, size: int = 1536, layers: int = 24) -> Path:
     weight = numpy_helper.from_array(np.full((size, size), 1e-4, np.float32), "w")
     nodes = [helper.make_node("MatMul", ["x" if i == 0 else f"m{i - 1}", "w"], [f"m{i}"]) for i in range(layers)]
     nodes.append(helper.make_node("Identity", [f"m{layers - 1}"], ["y"]))
-    graph = helper.make_graph(nodes, "slow", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, size, size])], [weight])
+    io = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 3, size, size]) for name in "xy"]
+    graph = helper.make_graph(nodes, "slow", io[:1], io[1:], [weight])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     return path
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from lab.measure import (
-    EndToEnd, LatencyReport, LatencyStats, MeasureError, MeasurePolicy, measure_latency, resolve_input_shape,
-    sample_until, warm_up,
+    EndToEnd,
+    LatencyReport,
+    LatencyStats,
+    MeasureError,
+    MeasurePolicy,
+    measure_latency,
+    resolve_input_shape,
+    sample_until,
+    warm_up,
 )
 from lab.optimize import Provider, SessionConfig
 

@@ -8,9 +8,20 @@ import onnxruntime as ort
 import pytest
 
 from lab.optimize import (
-    ArrayCalibrationReader, CalibrationOption, GraphLevel, Provider, QuantFormatOption, SessionConfig,
-    StaticQuantOptions, TensorrtOptions, convert_fp16, create_session, optimize_graph, provider_chain,
-    quantize_dynamic_int8, quantize_static_int8,
+    ArrayCalibrationReader,
+    CalibrationOption,
+    GraphLevel,
+    Provider,
+    QuantFormatOption,
+    SessionConfig,
+    StaticQuantOptions,
+    TensorrtOptions,
+    convert_fp16,
+    create_session,
+    optimize_graph,
+    provider_chain,
+    quantize_dynamic_int8,
+    quantize_static_int8,
 )
 
 
