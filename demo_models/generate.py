@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 2026
 IMAGE_SIZE = 160
 CLASSES = ("scratch", "spot", "crack")
@@ -92,6 +92,23 @@ def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
     return image * light[:, :, None]
 
 
+def _nuisances(rng: np.random.Generator, image: np.ndarray) -> None:
+    """Marks that are not defects, drawn under them: faint wide smudges and dust specks (in place)."""
+    size = image.shape[0]
+    for _ in range(int(rng.choice(3, p=[0.45, 0.35, 0.2]))):
+        smudge = np.zeros((size, size), np.float32)
+        center = rng.uniform(0, size, 2).astype(int)
+        cv2.circle(smudge, (int(center[0]), int(center[1])), int(rng.uniform(12, 26)), 1.0, -1)
+        smudge = cv2.GaussianBlur(smudge, (0, 0), rng.uniform(4.0, 8.0))
+        image += smudge[:, :, None] * np.float32(rng.choice([-1.0, 1.0]) * rng.uniform(12.0, 30.0))
+    specks = int(rng.integers(0, 16))
+    if specks:
+        dust = np.zeros((size, size), np.float32)
+        for x, y, sign in zip(rng.integers(0, size, specks), rng.integers(0, size, specks), rng.choice([-1, 1], specks)):
+            cv2.circle(dust, (int(x), int(y)), int(rng.integers(0, 2)), float(sign * rng.uniform(35.0, 70.0)), -1)
+        image += cv2.GaussianBlur(dust, (0, 0), 0.6)[:, :, None]
+
+
 def _inside(points: np.ndarray, size: int) -> bool:
     return bool(points.min() >= _MARGIN and points.max() <= size - 1 - _MARGIN)
 
@@ -111,7 +128,7 @@ def _scratch(rng: np.random.Generator, size: int) -> tuple[np.ndarray, float] | 
     thickness = int(rng.choice([1, 2], p=[0.6, 0.4]))
     cv2.polylines(mask, [np.round(points).astype(np.int32)], False, 255, thickness, cv2.LINE_AA)
     sign = 1.0 if rng.random() < 0.75 else -1.0
-    return mask, sign * rng.uniform(55.0, 95.0)
+    return mask, sign * rng.uniform(40.0, 95.0)
 
 
 def _spot(rng: np.random.Generator, size: int) -> tuple[np.ndarray, float] | None:
@@ -127,7 +144,7 @@ def _spot(rng: np.random.Generator, size: int) -> tuple[np.ndarray, float] | Non
     mask = cv2.GaussianBlur(mask, (0, 0), 1.0)
     mask[mask < 24] = 0
     sign = -1.0 if rng.random() < 0.7 else 1.0
-    return mask, sign * rng.uniform(45.0, 85.0)
+    return mask, sign * rng.uniform(35.0, 85.0)
 
 
 def _crack_path(rng: np.random.Generator, start: np.ndarray, heading: float, length: float) -> np.ndarray:
@@ -155,7 +172,7 @@ def _crack(rng: np.random.Generator, size: int) -> tuple[np.ndarray, float] | No
     thickness = int(rng.choice([1, 2], p=[0.5, 0.5]))
     for path in paths:
         cv2.polylines(mask, [np.round(path).astype(np.int32)], False, 255, thickness, cv2.LINE_8)
-    return mask, -rng.uniform(60.0, 100.0)
+    return mask, -rng.uniform(45.0, 100.0)
 
 
 _DRAWERS = (_scratch, _spot, _crack)
@@ -180,6 +197,7 @@ def _overlaps(box: Defect, others: list[Defect]) -> bool:
 def render_sample(rng: np.random.Generator, size: int = IMAGE_SIZE) -> tuple[np.ndarray, list[Defect]]:
     """One image (H, W, 3) uint8 RGB and its defects' boxes, drawn from ``rng`` alone."""
     image = _texture(rng, size)
+    _nuisances(rng, image)
     wanted = int(rng.choice(len(DEFECT_COUNT_WEIGHTS), p=DEFECT_COUNT_WEIGHTS))
     defects: list[Defect] = []
     for _ in range(wanted):
