@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lab.optimize import CalibrationOption, GraphLevel, Provider, QuantFormatOption
+    from lab.optimize import CalibrationOption, GraphLevel, Provider, QuantFormatOption, QuantTypeOption
 
     parser = _Parser(prog="python -m lab", description="Measure, evaluate and optimise ONNX vision models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--calibration", choices=[c.value for c in CalibrationOption], default="MinMax")
     optimize.add_argument("--per-tensor", action="store_true", help="static: per-tensor instead of per-channel")
     optimize.add_argument("--reduce-range", action="store_true")
+    optimize.add_argument("--activation", choices=[t.value for t in QuantTypeOption], default="QUInt8",
+                          help="static: activation type (QUInt8 fuses on x86 CPUs; QInt8 for TensorRT)")
     optimize.add_argument("--fp16", action="store_true")
     optimize.add_argument("--opt-level", choices=[g.value for g in GraphLevel])
     optimize.add_argument("--size", type=int, default=None, help="static: calibration input size")
@@ -110,14 +112,22 @@ def _evaluate(args) -> dict:
 
 
 def _optimize(args) -> dict:
-    from lab.optimize import CalibrationOption, GraphLevel, QuantFormatOption, SessionConfig, StaticQuantOptions
+    from lab.optimize import (
+        CalibrationOption,
+        GraphLevel,
+        QuantFormatOption,
+        QuantTypeOption,
+        SessionConfig,
+        StaticQuantOptions,
+    )
     from lab.variants import VariantSpec, build_variant
 
     spec = VariantSpec(name=args.out.stem, quantize=args.quantize or "none", fp16=args.fp16,
                        static=StaticQuantOptions(quant_format=QuantFormatOption(args.format),
                                                  per_channel=not args.per_tensor,
                                                  calibration=CalibrationOption(args.calibration),
-                                                 reduce_range=args.reduce_range),
+                                                 reduce_range=args.reduce_range,
+                                                 activation_type=QuantTypeOption(args.activation)),
                        offline_level=GraphLevel(args.opt_level) if args.opt_level else None,
                        session=SessionConfig(input_size=args.size))
     if spec.quantize == "none" and not spec.fp16 and spec.offline_level is None:

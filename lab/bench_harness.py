@@ -27,6 +27,7 @@ from lab.optimize import (
     CalibrationOption,
     GraphLevel,
     QuantFormatOption,
+    QuantTypeOption,
     SessionConfig,
     StaticQuantOptions,
     create_session,
@@ -92,6 +93,7 @@ def variant_specs(default_size: int = 160) -> list[VariantSpec]:
               for g in (GraphLevel.ORT_DISABLE_ALL, GraphLevel.ORT_ENABLE_BASIC, GraphLevel.ORT_ENABLE_EXTENDED)]
     specs += [static(f"int8 QDQ per-channel {c.value}", calibration=c) for c in CalibrationOption]
     specs += [static("int8 QDQ per-tensor MinMax", per_channel=False),
+              static("int8 QDQ per-channel MinMax, S8S8", activation_type=QuantTypeOption.QInt8),
               static("int8 QOperator per-channel MinMax", quant_format=QuantFormatOption.QOperator),
               VariantSpec("int8 dynamic", quantize="dynamic", session=s),
               VariantSpec("fp32 threads=1", session=s.with_changes(intra_op_threads=1)),

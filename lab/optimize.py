@@ -39,6 +39,14 @@ class CalibrationOption(str, Enum):
     Percentile = "Percentile"
 
 
+class QuantTypeOption(str, Enum):
+    """Activation type of static quantisation. QUInt8 (U8S8) is what onnxruntime's x86 CPU kernels fuse into
+    QLinearConv; QInt8 (S8S8, symmetric) is what TensorRT wants, and on the CPU left most Convs unfused here."""
+
+    QUInt8 = "QUInt8"
+    QInt8 = "QInt8"
+
+
 class Provider(str, Enum):
     CPU = "cpu"
     CUDA = "cuda"
@@ -192,6 +200,7 @@ class StaticQuantOptions:
     per_channel: bool = True
     calibration: CalibrationOption = CalibrationOption.MinMax
     reduce_range: bool = False
+    activation_type: QuantTypeOption = QuantTypeOption.QUInt8
 
 
 def _first_input_name(model_path: Path | str) -> str:
@@ -213,17 +222,18 @@ def quantize_static_int8(src: Path | str, dst: Path | str, options: StaticQuantO
     prepared = (workdir or dst.parent) / f"{dst.stem}.preprocessed.onnx"
     data = calibration_data if calibration_data is not None else calibration_batches()
     try:
-        quant_pre_process(str(src), str(prepared), skip_symbolic_shape=False)
+        try:
+            quant_pre_process(str(src), str(prepared), skip_symbolic_shape=False)
+        except Exception:  # noqa: BLE001 - symbolic inference gives up on some dynamic Resize graphs
+            quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)  # ONNX shape inference only
         extra = {"CalibMovingAverage": False}
         if options.calibration is CalibrationOption.Percentile:
             extra["CalibPercentile"] = 99.999
-        qoperator = options.quant_format is QuantFormatOption.QOperator
-        activation = QuantType.QUInt8 if qoperator else QuantType.QInt8
         quantize_static(
             str(prepared), str(dst), ArrayCalibrationReader(_first_input_name(prepared), data),
             quant_format=getattr(QuantFormat, options.quant_format.value),
             per_channel=options.per_channel, reduce_range=options.reduce_range,
-            activation_type=activation,
+            activation_type=getattr(QuantType, options.activation_type.value),
             weight_type=QuantType.QInt8,
             calibrate_method=getattr(CalibrationMethod, options.calibration.value), extra_options=extra,
         )

@@ -19,6 +19,7 @@ from lab.optimize import (
     GraphLevel,
     OptimizationError,
     QuantFormatOption,
+    QuantTypeOption,
     SessionConfig,
     StaticQuantOptions,
     convert_fp16,
@@ -49,7 +50,8 @@ class VariantSpec:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["static"] = {**data["static"], "quant_format": self.static.quant_format.value,
-                          "calibration": self.static.calibration.value}
+                          "calibration": self.static.calibration.value,
+                          "activation_type": self.static.activation_type.value}
         data["offline_level"] = self.offline_level.value if self.offline_level else None
         data["session"] = self.session.to_dict()
         return data
@@ -59,7 +61,8 @@ class VariantSpec:
         static = dict(data.get("static", {}))
         static = StaticQuantOptions(
             quant_format=QuantFormatOption(static.pop("quant_format", "QDQ")),
-            calibration=CalibrationOption(static.pop("calibration", "MinMax")), **static)
+            calibration=CalibrationOption(static.pop("calibration", "MinMax")),
+            activation_type=QuantTypeOption(static.pop("activation_type", "QUInt8")), **static)
         level = data.get("offline_level")
         return cls(name=data["name"], quantize=data.get("quantize", "none"), static=static,
                    dynamic_per_channel=data.get("dynamic_per_channel", False), fp16=data.get("fp16", False),

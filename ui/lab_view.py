@@ -24,6 +24,7 @@ from lab.optimize import (
     GraphLevel,
     Provider,
     QuantFormatOption,
+    QuantTypeOption,
     SessionConfig,
     StaticQuantOptions,
     TensorrtOptions,
@@ -44,6 +45,8 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
     calibration = c1.selectbox("Calibration (calibration split)", [c.value for c in CalibrationOption],
                                key=k("calibration"))
     per_channel = c1.checkbox("Per-channel weights", value=True, key=k("per_channel"))
+    activation = c1.selectbox("Static activations", [t.value for t in QuantTypeOption], key=k("activation"),
+                              help="QUInt8 (U8S8) fuses into QLinearConv on x86 CPUs; QInt8 (S8S8) suits TensorRT.")
     reduce_range = c1.checkbox("reduce_range (7-bit weights)", key=k("reduce_range"))
     fp16 = c2.checkbox("fp16 (for GPUs)", key=k("fp16"))
     offline = c2.selectbox("Save graph optimised at", ["(no)"] + [g.value for g in GraphLevel], key=k("offline"))
@@ -64,7 +67,8 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
         io_binding=io_binding, cuda=CudaOptions(enable_cuda_graph=cuda_graph),
         tensorrt=TensorrtOptions(trt_fp16_enable=trt_fp16, trt_int8_enable=trt_int8))
     static = StaticQuantOptions(quant_format=QuantFormatOption(fmt), per_channel=per_channel,
-                                calibration=CalibrationOption(calibration), reduce_range=reduce_range)
+                                calibration=CalibrationOption(calibration), reduce_range=reduce_range,
+                                activation_type=QuantTypeOption(activation))
     spec = variants.VariantSpec(name="", quantize=quantize, static=static, fp16=fp16 and quantize == "none",
                                 offline_level=None if offline == "(no)" else GraphLevel(offline), session=session)
     return variants.VariantSpec(**{**spec.__dict__, "name": name.strip() or describe_spec(spec, default_size)})
@@ -73,7 +77,8 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
 def describe_spec(spec: VariantSpec, default_size: int) -> str:
     parts = [{"none": "fp16" if spec.fp16 else "fp32", "dynamic": "int8-dynamic"}.get(
         spec.quantize, f"int8-{spec.static.quant_format.value}-{spec.static.calibration.value}"
-                       f"{'-pc' if spec.static.per_channel else ''}{'-rr' if spec.static.reduce_range else ''}")]
+                       f"{'-pc' if spec.static.per_channel else ''}{'-rr' if spec.static.reduce_range else ''}"
+                       f"{'-s8' if spec.static.activation_type is QuantTypeOption.QInt8 else ''}")]
     s = spec.session
     parts += [s.provider.value] if s.provider is not Provider.CPU else []
     parts += [f"{s.input_size}px"] if s.input_size not in (None, default_size) else []

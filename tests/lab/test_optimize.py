@@ -13,6 +13,7 @@ from lab.optimize import (
     GraphLevel,
     Provider,
     QuantFormatOption,
+    QuantTypeOption,
     SessionConfig,
     StaticQuantOptions,
     TensorrtOptions,
@@ -46,6 +47,17 @@ def test_static_qdq_per_channel_stays_close_to_fp32(conv_model, tmp_path, sample
     reference, quantised = outputs(conv_model, sample)[0], outputs(out, sample)[0]
     assert np.abs(reference - quantised).max() < 0.1
     assert not list(tmp_path.glob("*.preprocessed.onnx")), "the shape-inference intermediate is cleaned up"
+
+
+def test_qdq_activation_type_decides_what_the_cpu_fuses(conv_model, tmp_path, calibration_data):
+    """U8S8 QDQ becomes QLinearConv when onnxruntime optimises the graph on a CPU; the option is recorded either way."""
+    u8 = quantize_static_int8(conv_model, tmp_path / "u8.onnx", calibration_data=calibration_data)
+    fused = optimize_graph(u8, tmp_path / "u8-opt.onnx", GraphLevel.ORT_ENABLE_EXTENDED)
+    assert "QLinearConv" in ops(fused) and "Conv" not in ops(fused)
+    s8 = quantize_static_int8(conv_model, tmp_path / "s8.onnx",
+                              StaticQuantOptions(activation_type=QuantTypeOption.QInt8), calibration_data=calibration_data)
+    zero_points = [t for t in onnx.load(str(s8)).graph.initializer if t.name.endswith("zero_point")]
+    assert any(t.data_type == onnx.TensorProto.INT8 for t in zero_points)
 
 
 def test_static_qoperator_uses_qlinear_ops(conv_model, tmp_path, sample, calibration_data):
