@@ -41,8 +41,8 @@ def point_row(question: Question, match: PointMatch) -> None:
     point = question.rubric[match.index]
     mark = ":material/check_circle:" if match.covered else ":material/radio_button_unchecked:"
     weight = "must" if point.weight is Weight.must else "nice"
-    st.markdown(f"{mark} **{inert(point.text)}** *({weight}, {match.probability:.0%})*")
-    st.caption(_evidence_line(match))
+    st.markdown(f"{mark} **{inert(point.text)}** *({weight}, {match.probability:.0%})*  \n"
+                f":gray[{_evidence_line(match)}]")
 
 
 def coverage_list(question: Question, result: QuestionMatch) -> None:

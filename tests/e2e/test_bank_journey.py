@@ -17,7 +17,10 @@ def test_search_open_and_reveal(page, app_url, screenshot_dir):
     options = page.get_by_role("radiogroup").get_by_role("radio")
     first_label = page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.inner_text()
     assert "jetson" in first_label.lower(), f"the Jetson question should rank first, got: {first_label}"
+    second_label = page.locator('[data-testid="stRadio"] [role="radiogroup"] label').nth(1).inner_text()
     options.nth(1).check(force=True)
+    prompt = second_label.split("  ·")[0].strip()
+    expect(page.get_by_role("heading", name=prompt[:60])).to_be_visible()
     expect(page.get_by_text("The model answer is hidden")).to_be_visible()
 
     page.get_by_text("Reveal the model answer").click()
