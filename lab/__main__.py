@@ -96,6 +96,8 @@ def _bench_text(r: dict) -> str:
         lines.append(f"end-to-end   p50 {e['p50_ms']:.3f}  p90 {e['p90_ms']:.3f}  p99 {e['p99_ms']:.3f}  n {e['n']}")
     elif r["end_to_end_note"]:
         lines.append(f"end-to-end   {r['end_to_end_note']}")
+    if r["reached_cap"]:
+        lines.append("note         a loop hit the time cap before its minimum count: treat p99 with care")
     env = r["environment"]
     gpus = ", ".join(f"{g['name']} (driver {g['driver']})" for g in env["gpus"]) or "none attached"
     lines.append(f"environment  {env['cpu_model']}, {env['logical_cpus']} CPUs, onnxruntime {env['onnxruntime']}, "

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lab.isolate import Limits, run_job
-from lab.measure import LatencyReport, MeasurePolicy
+from lab.measure import LatencyReport, MeasurePolicy, file_sha256
 from lab.optimize import (
     GPU_PROVIDERS,
     CalibrationOption,
@@ -91,35 +93,36 @@ class VariantRun:
 
 
 def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, calibration_data=None) -> Path:
-    """Write the variant's model file into ``out_dir`` (reused when already built) and return its path."""
+    """Write the variant's model file into ``out_dir`` and return its path. The name carries the baseline's digest
+    and the spec's model key, so a built file is reused until the baseline changes; files are written under a
+    unique temporary name and renamed, so two users building the same variant never see a half-written model."""
     baseline = Path(baseline)
     out_dir.mkdir(parents=True, exist_ok=True)
     if spec.quantize == "none" and not spec.fp16 and spec.offline_level is None:
         return baseline
-    target = out_dir / f"{baseline.stem}-{spec.model_key()}.onnx"
+    target = out_dir / f"{baseline.stem}-{file_sha256(baseline)[:8]}-{spec.model_key()}.onnx"
     if target.exists():
         return target
-    work = out_dir / f"{target.stem}.partial.onnx"
-    if spec.quantize == "static":
-        batches = calibration_data
-        if batches is None:
-            from lab.optimize import calibration_batches
-            batches = calibration_batches(input_size=spec.session.input_size)
-        quantize_static_int8(baseline, work, spec.static, calibration_data=batches)
-    elif spec.quantize == "dynamic":
-        quantize_dynamic_int8(baseline, work, per_channel=spec.dynamic_per_channel)
-    elif spec.fp16:
-        convert_fp16(baseline, work)
-    current = work if work.exists() else baseline
-    if spec.offline_level is not None:
-        leveled = out_dir / f"{target.stem}.level.onnx"
-        optimize_graph(current, leveled, spec.offline_level)
-        if current == work:
-            work.unlink(missing_ok=True)
-        current = leveled
-    if not current.exists():
-        raise OptimizationError(f"variant {spec.name!r} produced no model file")
-    current.replace(target)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.stem}-", dir=out_dir))
+    try:
+        current = baseline
+        if spec.quantize == "static":
+            batches = calibration_data
+            if batches is None:
+                from lab.optimize import calibration_batches
+                batches = calibration_batches(input_size=spec.session.input_size)
+            current = quantize_static_int8(baseline, scratch / "static.onnx", spec.static, calibration_data=batches)
+        elif spec.quantize == "dynamic":
+            current = quantize_dynamic_int8(baseline, scratch / "dynamic.onnx", per_channel=spec.dynamic_per_channel)
+        elif spec.fp16:
+            current = convert_fp16(baseline, scratch / "fp16.onnx")
+        if spec.offline_level is not None:
+            current = optimize_graph(current, scratch / "level.onnx", spec.offline_level)
+        if current == baseline or not current.exists():
+            raise OptimizationError(f"variant {spec.name!r} produced no model file")
+        current.replace(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 
