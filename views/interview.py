@@ -3,6 +3,7 @@
 import streamlit as st
 
 from interviews.db import session_scope
+from interviews.notes import load_note, save_note
 from interviews.overrides import record_decisions
 from scoring.matcher import match_question
 from ui.auth import require_role
@@ -34,9 +35,20 @@ with st.expander("What to look for, red flags and rating guide"):
                                                   for n in range(1, 5)))
 
 notes_key = f"{PAGE}.notes.{question.id}"
+if notes_key not in st.session_state:
+    with session_scope(svc.sessions) as session:
+        st.session_state[notes_key] = load_note(session, interviewer=user.name, question_id=question.id)
+
+
+def autosave() -> None:
+    with session_scope(svc.sessions) as session:
+        save_note(session, interviewer=user.name, question_id=question.id, text=st.session_state[notes_key])
+
+
 notes = st.text_area("Your notes (shorthand is fine: TRT, PTQ, mAP, fps...)", height=200, key=notes_key,
                      max_chars=svc.settings.max_text_chars,
-                     help="Press Ctrl+Enter or click outside the box to update the matches.")
+                     on_change=autosave, help="Saved as you type (on Ctrl+Enter or when you leave the box); "
+                     "the matches update at the same time.")
 if not notes.strip():
     st.caption("Matches appear as you take notes.")
     st.stop()

@@ -64,3 +64,22 @@ def test_decisions_export_as_matcher_training_rows(sessions):
     assert rows == [{"question_id": "q1", "text": "TRT fp16; no accuracy check",
                      "points": ["Builds a TensorRT engine", "Re-measures accuracy", "Profiles first"],
                      "point_ids": ["trt", "acc", "prof"], "covered": [0, 2]}]
+
+
+def test_notes_are_saved_replaced_and_private(sessions):
+    from interviews.notes import MAX_NOTE_CHARS, load_note, save_note
+
+    with session_scope(sessions) as s:
+        save_note(s, interviewer="Ivy", question_id="q1", text="first draft")
+    with session_scope(sessions) as s:
+        save_note(s, interviewer="Ivy", question_id="q1", text="second draft")
+        save_note(s, interviewer="Max", question_id="q1", text="Max's own view")
+    with session_scope(sessions) as s:
+        assert load_note(s, interviewer="Ivy", question_id="q1") == "second draft"
+        assert load_note(s, interviewer="Max", question_id="q1") == "Max's own view"
+        assert load_note(s, interviewer="Nobody", question_id="q1") == ""
+    with pytest.raises(ValueError, match="at most"):
+        with session_scope(sessions) as s:
+            save_note(s, interviewer="Ivy", question_id="q1", text="x" * (MAX_NOTE_CHARS + 1))
+    with session_scope(sessions) as s:
+        assert load_note(s, interviewer="Ivy", question_id="q1") == "second draft"

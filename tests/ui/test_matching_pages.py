@@ -88,3 +88,13 @@ def test_interview_notes_match_and_store_overrides():
     assert len(saved) == len(boxes)
     assert sum(r.is_override for r in saved) == 1 and saved[0].reviewer == "Ivy"
     assert all("<b>" not in m.value for m in at.markdown if "Cand" in m.value), "notes are shown inert"
+
+
+def test_interview_notes_survive_a_new_session():
+    at = run_page("views/interview.py", User("Ivy", "interviewer"))
+    question_id = at.radio(key="interview.question").value
+    at.text_area(key=f"interview.notes.{question_id}").input("Built a TRT engine, p95 12 ms on Orin").run()
+    fresh = run_page("views/interview.py", User("Ivy", "interviewer"))
+    assert fresh.text_area(key=f"interview.notes.{question_id}").value == "Built a TRT engine, p95 12 ms on Orin"
+    other = run_page("views/interview.py", User("Max", "interviewer"))
+    assert other.text_area(key=f"interview.notes.{question_id}").value == ""
