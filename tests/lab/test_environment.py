@@ -1,0 +1,30 @@
+"""The environment record: CPU model, GPUs from nvidia-smi output, and a plain statement when there is no GPU."""
+
+from __future__ import annotations
+
+from lab.environment import Environment, GpuInfo, collect_environment, parse_nvidia_smi, read_cpu_model
+
+
+def test_nvidia_smi_csv_is_parsed():
+    text = "NVIDIA H100 80GB HBM3, 550.54.15, 81559\nNVIDIA A10, 535.1, 23028\n"
+    assert parse_nvidia_smi(text) == (GpuInfo("NVIDIA H100 80GB HBM3", "550.54.15", 81559),
+                                      GpuInfo("NVIDIA A10", "535.1", 23028))
+    assert parse_nvidia_smi("") == () and parse_nvidia_smi("garbage") == ()
+
+
+def test_cpu_model_comes_from_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\n")
+    assert read_cpu_model(info) == "AMD EPYC 9654 96-Core Processor"
+    assert read_cpu_model(tmp_path / "missing")  # falls back to the platform module, never empty
+
+
+def test_environment_round_trips_and_says_when_there_is_no_gpu(monkeypatch):
+    import lab.environment
+
+    monkeypatch.setattr(lab.environment, "query_gpus", lambda: ())
+    env = collect_environment()
+    assert not env.has_gpu and env.logical_cpus >= 1 and "CPUExecutionProvider" in env.available_providers
+    assert Environment.from_dict(env.to_dict()) == env
+    monkeypatch.setattr(lab.environment, "query_gpus", lambda: (GpuInfo("NVIDIA H100", "550", 81559),))
+    assert collect_environment().has_gpu
