@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from lab.isolate import Limits, run_job
+from lab.isolate import LabRunFailed, Limits, run_job
 from lab.measure import LatencyReport, MeasurePolicy, file_sha256
 from lab.optimize import (
     GPU_PROVIDERS,
@@ -90,6 +90,7 @@ class VariantRun:
     size_bytes: int
     latency: LatencyReport
     accuracy: dict | None  # lab.evaluate.AccuracyReport as a dict (JSON-ready); None when not evaluated
+    accuracy_note: str = ""  # why accuracy is missing (an upload that does not fit the demo decoder, say)
 
 
 def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, calibration_data=None) -> Path:
@@ -135,14 +136,16 @@ def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limit
     model = built["model"]
     latency = LatencyReport.from_dict(run_job(
         "bench", {"model": model, "config": spec.session.to_dict(), "policy": asdict(policy)}, limits, gpu=gpu))
-    accuracy = None
+    accuracy, note = None, "not evaluated"
     if evaluate:
-        providers = list(latency.providers)
         options = {"input_size": spec.session.input_size, "batch_size": spec.session.batch_size,
-                   "providers": providers}
-        accuracy = run_job("evaluate", {"model": model, "options": options}, limits, gpu=gpu)
+                   "providers": list(latency.providers)}
+        try:  # the latency stands even when accuracy cannot be had
+            accuracy, note = run_job("evaluate", {"model": model, "options": options}, limits, gpu=gpu), ""
+        except LabRunFailed as exc:
+            note = f"accuracy not measured: {exc}"
     return VariantRun(spec=spec, model_path=model, size_bytes=Path(model).stat().st_size, latency=latency,
-                      accuracy=accuracy)
+                      accuracy=accuracy, accuracy_note=note)
 
 
 def is_baseline(spec: VariantSpec, *, default_size: int | None = None) -> bool:

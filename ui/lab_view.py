@@ -100,7 +100,7 @@ def execute_run(svc, spec: VariantSpec, model: Path, *, candidate: str, source: 
                                evaluate=True)
     latency = run.latency.to_dict()
     environment = latency.pop("environment")
-    settings = {"source": source, "spec": spec.to_dict(),
+    settings = {"source": source, "spec": spec.to_dict(), "accuracy_note": run.accuracy_note,
                 "baseline": source == "demo" and variants.is_baseline(spec, default_size=default_size)}
     with session_scope(svc.sessions) as s:
         return save_lab_run(s, candidate=candidate, variant=spec.name, model_sha256=run.latency.model_sha256,
@@ -204,6 +204,10 @@ def report_lines(run: LabRun) -> list[str]:
     lines.append(f"End-to-end (preprocess + run + decode): p50 {e2e['p50_ms']:.3f} ms · p99 {e2e['p99_ms']:.3f} ms"
                  if e2e else f"End-to-end: {lat.get('end_to_end_note') or 'not measured'}")
     lines.append(f"Providers used: {', '.join(lat['providers'])}; asked for {lat['requested_provider']}")
+    acc = run.accuracy
+    lines.append(f"Accuracy (test split): mAP@0.5 {acc['map50']:.4f} · mAP@0.5:0.95 {acc.get('map50_95', 0):.4f} · "
+                 f"F1 {acc.get('f1', 0):.3f} · mean IoU {acc.get('mean_iou', 0):.3f}" if acc
+                 else f"Accuracy: {run.settings.get('accuracy_note') or 'not measured'}")
     gpus = ", ".join(f"{g['name']} (driver {g['driver']})" for g in env.get("gpus", [])) or "none"
     lines.append(f"{env.get('cpu_model')} · {env.get('logical_cpus')} CPUs · onnxruntime {env.get('onnxruntime')}"
                  f" · GPU: {gpus}")

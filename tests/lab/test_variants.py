@@ -81,3 +81,20 @@ def test_gpu_requirements_differ_from_cpu_ones_only_in_onnxruntime():
     cpu, gpu = pins("requirements.txt"), pins("requirements-gpu.txt")
     assert cpu - gpu == {p for p in cpu if p.startswith("onnxruntime==")}
     assert [p for p in gpu - cpu] == [p for p in gpu if p.startswith("onnxruntime-gpu==")]
+
+
+def test_latency_survives_when_accuracy_cannot_be_measured(conv_model, tmp_path, monkeypatch):
+    import lab.variants
+
+    real = lab.variants.run_job
+
+    def no_evaluate(kind, payload, limits=None, *, gpu=False):
+        if kind == "evaluate":
+            raise lab.variants.LabRunFailed("error", "the model's outputs do not fit the demo decoder")
+        return real(kind, payload, limits, gpu=gpu)
+
+    monkeypatch.setattr(lab.variants, "run_job", no_evaluate)
+    run = run_variant(conv_model, VariantSpec("up", session=SessionConfig(input_size=32)), out_dir=tmp_path,
+                      policy=MeasurePolicy.quick())
+    assert run.accuracy is None and "do not fit the demo decoder" in run.accuracy_note
+    assert run.latency.model_only.n >= 10
