@@ -145,7 +145,9 @@ def runs_table(runs: list[LabRun], baseline: LabRun | None) -> pd.DataFrame:
             if baseline and r.map50 is not None else None,
             "size MB": r.size_bytes / 1e6, "when": r.created_at.strftime("%H:%M:%S"),
         })
-    return pd.DataFrame(rows)
+    decimals = {"p50 ms": 3, "p90 ms": 3, "p99 ms": 3, "cv %": 1, "p50 ms/image": 3, "images/s": 1,
+                "end-to-end p50 ms": 3, "mAP@0.5": 4, "mAP@0.5:0.95": 4, "F1": 3, "Δ mAP@0.5 (points)": 2, "size MB": 2}
+    return pd.DataFrame(rows).round(decimals)
 
 
 def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:

@@ -112,7 +112,8 @@ st.subheader("Every variant so far", anchor=False)
 st.dataframe(lab_view.runs_table(runs, baseline), hide_index=True, key=k("table"))
 
 st.subheader("Latency and accuracy", anchor=False)
-st.plotly_chart(lab_view.pareto_chart(runs, baseline), key=k("pareto"))
+if any(r.map50 is not None for r in runs):
+    st.plotly_chart(lab_view.pareto_chart(runs, baseline), key=k("pareto"))
 if baseline is None:
     st.info("The leaderboard and the accuracy drift need a baseline run: the demo model with every knob at its "
             "default.")
