@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
     Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),
+    Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
 )
 
 
@@ -51,6 +52,7 @@ class Settings:
     max_upload_mb: int
     lab_timeout_s: float
     lab_memory_mb: int
+    staff_code: str = field(default="", repr=False)
     raw: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -73,6 +75,7 @@ class Settings:
             max_upload_mb=_positive_int(raw, "VIS_MAX_UPLOAD_MB"),
             lab_timeout_s=float(_positive_int(raw, "VIS_LAB_TIMEOUT_S")),
             lab_memory_mb=_positive_int(raw, "VIS_LAB_MEMORY_MB"),
+            staff_code=source.get("VIS_STAFF_CODE", ""),
             raw=raw,
         )
 

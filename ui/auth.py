@@ -1,7 +1,8 @@
 """Who is using the app, and the gate each page calls first.
 
-A user signs in with a display name and one of three roles. The role decides which pages exist for them
-(see ``app.py``) and what each page shows; pages call :func:`require_role` before anything else.
+A user signs in with a name and a password (the account is created on first use, see ``interviews.users``).
+The stored role decides which pages exist for them (see ``app.py``) and what each page shows; pages call
+:func:`require_role` before anything else.
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ def current_user() -> User | None:
     return st.session_state.get(USER)
 
 
-def sign_in(name: str, role: str) -> User:
-    name = clean_name(name)
-    if not name:
-        raise ValueError("Please enter your name.")
-    if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}.")
-    user = User(name=name, role=role)
+def sign_in(name: str, password: str, role: str, staff_code: str = "") -> User:
+    """Check the credentials against the accounts table; raise AuthError with the reason when refused."""
+    from interviews.db import session_scope
+    from interviews.users import authenticate
+    from ui.services import get_services
+
+    svc = get_services()
+    with session_scope(svc.sessions) as session:
+        identity = authenticate(session, name=clean_name(name), password=password, role=role,
+                                staff_code=svc.settings.staff_code, given_code=staff_code)
+    user = User(name=identity.name, role=identity.role)
     st.session_state[USER] = user
     return user
 

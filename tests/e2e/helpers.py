@@ -7,6 +7,7 @@ def sign_in(page: Page, app_url: str, name: str, role_label: str) -> None:
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Vision Interview Studio")).to_be_visible()
     page.get_by_label("Your name").fill(name)
+    page.get_by_role("textbox", name="Password", exact=True).fill("a long test password")
     page.get_by_text(role_label, exact=True).click()
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("stAlertContentSuccess").get_by_text(f"Signed in as {name}")).to_be_visible()

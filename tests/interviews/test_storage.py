@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from interviews.db import session_scope
 from interviews.overrides import export_training_rows, record_decisions
@@ -83,3 +84,22 @@ def test_notes_are_saved_replaced_and_private(sessions):
             save_note(s, interviewer="Ivy", question_id="q1", text="x" * (MAX_NOTE_CHARS + 1))
     with session_scope(sessions) as s:
         assert load_note(s, interviewer="Ivy", question_id="q1") == "second draft"
+
+
+def test_accounts_hash_passwords_and_keep_their_role(sessions):
+    from interviews.users import Account, AuthError, authenticate, verify_password
+
+    with session_scope(sessions) as s:
+        first = authenticate(s, name="Ada", password="correct horse", role="candidate")
+    assert first.created and first.role == "candidate"
+    with session_scope(sessions) as s:
+        stored = s.scalar(select(Account))
+        assert "correct horse" not in stored.password_hash and verify_password("correct horse", stored.password_hash)
+        again = authenticate(s, name="ADA", password="correct horse", role="manager")
+    assert not again.created and again.role == "candidate" and again.name == "Ada"
+    with pytest.raises(AuthError, match="does not match"):
+        with session_scope(sessions) as s:
+            authenticate(s, name="ada", password="wrong password", role="candidate")
+    with pytest.raises(AuthError, match="staff access code"):
+        with session_scope(sessions) as s:
+            authenticate(s, name="Ivy", password="long enough", role="interviewer", staff_code="x1", given_code="")

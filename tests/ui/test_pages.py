@@ -37,14 +37,46 @@ def test_app_shows_home_and_sign_in_when_signed_out():
     assert at.text_input(key="home.name") is not None
 
 
-def test_sign_in_with_empty_name_is_refused_then_accepted():
+def sign_in_via_form(name: str, password: str, role: str, code: str = "") -> AppTest:
     at = run_page("views/home.py")
-    at.button[0].click().run()  # the form's submit with an empty name
+    at.text_input(key="home.name").input(name)
+    at.text_input(key="home.password").input(password)
+    at.radio(key="home.role").set_value(role)
+    at.text_input(key="home.code").input(code)
+    return at.button[0].click().run()
+
+
+def test_sign_in_refuses_empty_name_and_short_password():
+    at = sign_in_via_form("", "long enough pw", "candidate")
     assert "Please enter your name." in [e.value for e in at.error]
-    at.text_input(key="home.name").input("Ada  <b>Lovelace</b>")
-    at.radio(key="home.role").set_value("candidate")
-    at.button[0].click().run()
+    at = sign_in_via_form("Ada", "short", "candidate")
+    assert "at least 8 characters" in at.error[0].value
+    assert USER not in at.session_state
+
+
+def test_first_sign_in_creates_the_account_and_the_password_protects_it():
+    at = sign_in_via_form("Ada  <b>Lovelace</b>", "correct horse", "candidate")
     assert at.session_state[USER] == User(name="Ada <b>Lovelace</b>", role="candidate")
+    impostor = sign_in_via_form("ada <b>lovelace</b>", "wrong password", "interviewer")
+    assert "password does not match" in impostor.error[0].value
+    assert USER not in impostor.session_state
+    again = sign_in_via_form("Ada <b>Lovelace</b>", "correct horse", "manager")
+    assert again.session_state[USER].role == "candidate", "the stored role wins over the radio button"
+
+
+def test_staff_accounts_need_the_code_when_one_is_set(monkeypatch):
+    from settings import get_settings
+    from ui.services import get_services
+
+    monkeypatch.setenv("VIS_STAFF_CODE", "letmein-42")
+    get_settings.cache_clear()
+    get_services.clear()
+    refused = sign_in_via_form("Ivy", "interviewer pw", "interviewer", "guess")
+    assert "staff access code" in refused.error[0].value
+    ok = sign_in_via_form("Ivy", "interviewer pw", "interviewer", "letmein-42")
+    assert ok.session_state[USER] == User("Ivy", "interviewer")
+    candidate = sign_in_via_form("Cal", "candidate pw", "candidate")
+    assert candidate.session_state[USER].role == "candidate"
 
 
 @pytest.mark.parametrize("role", ["interviewer", "candidate", "manager"])
