@@ -68,6 +68,7 @@ def _require_model(path: Path) -> None:
 
 
 def _bench(args) -> dict:
+    from lab.isolate import measurement_slot
     from lab.measure import MeasurePolicy, demo_pipeline, measure_latency
     from lab.optimize import CudaOptions, GraphLevel, Provider, SessionConfig, TensorrtOptions
 
@@ -77,7 +78,9 @@ def _bench(args) -> dict:
                            cuda=CudaOptions(enable_cuda_graph=args.cuda_graph),
                            tensorrt=TensorrtOptions(trt_fp16_enable=args.trt_fp16))
     policy = MeasurePolicy(min_time_s=args.min_time, min_runs=args.min_runs)
-    return measure_latency(args.model, config, policy=policy, pipeline=demo_pipeline()).to_dict()
+    pipeline = demo_pipeline()
+    with measurement_slot(timeout_s=600):  # never measure while the app or another bench is measuring
+        return measure_latency(args.model, config, policy=policy, pipeline=pipeline).to_dict()
 
 
 def _bench_text(r: dict) -> str:

@@ -9,6 +9,7 @@ timeout, running out of memory, an exception) comes back as :class:`LabRunFailed
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -16,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ _MEMORY_MARKERS = ("bad_alloc", "failed to allocate", "out of memory", "memoryer
 
 
 class LabRunFailed(RuntimeError):
-    """A lab job did not finish. ``reason`` is one of: timeout, memory, crash, error."""
+    """A lab job did not finish. ``reason`` is one of: timeout, memory, crash, error, busy."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -45,11 +47,43 @@ class Limits:
         return cls(timeout_s=settings.lab_timeout_s, memory_mb=settings.lab_memory_mb)
 
 
+@contextmanager
+def measurement_slot(timeout_s: float, lock_path: Path | None = None) -> Iterator[None]:
+    """One latency measurement at a time on this machine, across processes: two at once would share the cores and
+    spoil both sets of figures. Waits up to ``timeout_s`` for the slot, then gives up with reason ``busy``."""
+    if lock_path is None:
+        from settings import get_settings
+
+        lock_path = get_settings().cache_dir / "lab-measure.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    with open(lock_path, "w") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LabRunFailed("busy", "Another measurement kept the machine busy for longer than "
+                                               f"{timeout_s:g} s; try again in a minute.") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_job(kind: str, payload: dict, limits: Limits | None = None, *, gpu: bool = False) -> dict:
-    """Run job ``kind`` with ``payload`` in a child process; return its JSON result or raise :class:`LabRunFailed`."""
+    """Run job ``kind`` with ``payload`` in a child process; return its JSON result or raise :class:`LabRunFailed`.
+    Measurements (``bench``) wait for the machine's one measurement slot first."""
+    limits = limits or Limits.from_settings()
+    with measurement_slot(limits.timeout_s) if kind == "bench" else nullcontext():
+        return _run_child(kind, payload, limits, gpu=gpu)
+
+
+def _run_child(kind: str, payload: dict, limits: Limits, *, gpu: bool) -> dict:
     import psutil
 
-    limits = limits or Limits.from_settings()
     with tempfile.TemporaryDirectory(prefix="lab-job-") as tmp:
         job, result, log = Path(tmp, "job.json"), Path(tmp, "result.json"), Path(tmp, "stderr.txt")
         job.write_text(json.dumps({"kind": kind, "payload": payload}), encoding="utf-8")

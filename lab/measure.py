@@ -183,43 +183,71 @@ def resolve_input_shape(declared: Sequence[object], config: SessionConfig) -> tu
     return tuple(int(d) for d in shape)
 
 
-def _bound_runner(session, feeds: dict[str, np.ndarray], device: str) -> Callable[[], object]:
-    """IO binding: inputs copied to ``device`` once, outputs preallocated there, so a run times only the model."""
+def _batch_of(images: np.ndarray, batch: int) -> np.ndarray:
+    """``batch`` images, repeating the available ones when there are fewer."""
+    if len(images) >= batch:
+        return images[:batch]
+    return np.concatenate([images] * (batch // max(len(images), 1) + 1))[:batch]
+
+
+def _first_run_and_runner(session, feeds: dict[str, np.ndarray], config: SessionConfig,
+                          device: str) -> tuple[float, Callable[[], object], str]:
+    """Time the first run, then return the steady-state runner and its method.
+
+    With IO binding, inputs are copied to ``device`` once and the first run lets onnxruntime allocate the outputs
+    there; those buffers are then bound for good, so every timed run sees fixed addresses (what CUDA graphs need)
+    and no copies."""
     import onnxruntime as ort
 
-    outputs = session.run(None, feeds)
+    if not config.io_binding:
+        if config.cuda.enable_cuda_graph and device == "cuda":
+            raise MeasureError("CUDA graphs need IO binding: switch IO binding on")
+        t0 = time.perf_counter()
+        session.run(None, feeds)
+        first_ms = (time.perf_counter() - t0) * 1e3
+        return first_ms, lambda: session.run(None, feeds), "run"
     binding = session.io_binding()
     for name, array in feeds.items():
         binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array, device, 0))
-    for meta, value in zip(session.get_outputs(), outputs):
-        binding.bind_ortvalue_output(meta.name, ort.OrtValue.ortvalue_from_numpy(np.empty_like(value), device, 0))
+    for meta in session.get_outputs():
+        binding.bind_output(meta.name, device)
+    t0 = time.perf_counter()
+    session.run_with_iobinding(binding)
+    first_ms = (time.perf_counter() - t0) * 1e3
+    for meta, value in zip(session.get_outputs(), binding.get_outputs(), strict=True):
+        binding.bind_ortvalue_output(meta.name, value)
+    return first_ms, lambda: session.run_with_iobinding(binding), "io_binding"
 
-    def run() -> None:
-        session.run_with_iobinding(binding)
 
-    return run
+def _steady_state(run: Callable[[], object], policy: MeasurePolicy) -> tuple[int, float, LatencyStats, bool]:
+    """Warm up (time and count), then measure (time and count): (warm-up runs, warm-up s, stats, capped)."""
+    warm_runs, warm_s = warm_up(run, policy)
+    samples, capped = sample_until(run, min_time_s=policy.min_time_s, min_runs=policy.min_runs,
+                                   max_time_s=policy.max_time_s, max_runs=policy.max_runs)
+    return warm_runs, warm_s, LatencyStats.from_seconds(samples), capped
 
 
-def _end_to_end_runner(session, input_name: str, shape: tuple[int, ...], pipeline: EndToEnd) -> Callable[[], object]:
-    batch, _, height, _ = shape
-    images = pipeline.images[:batch]
-    if len(images) < batch:
-        images = np.concatenate([images] * (batch // max(len(images), 1) + 1))[:batch]
-    original = images.shape[1:3]
+def _end_to_end(session, input_name: str, shape: tuple[int, ...], pipeline: EndToEnd,
+                policy: MeasurePolicy) -> tuple[LatencyStats | None, str, bool]:
+    """Preprocess + run + decode on real uint8 images, with its own warm-up (a new code path)."""
+    images = _batch_of(pipeline.images, shape[0])
+    size, original = shape[2], images.shape[1:3]
 
     def run() -> object:
-        tensor = pipeline.preprocess(images, height)
-        return pipeline.decode(session.run(None, {input_name: tensor}), height, original)
+        return pipeline.decode(session.run(None, {input_name: pipeline.preprocess(images, size)}), size, original)
 
-    return run
+    try:
+        _, _, stats, capped = _steady_state(run, policy)
+    except Exception as exc:  # noqa: BLE001 - an uploaded model need not fit the demo decoder
+        return None, f"end-to-end timing skipped: {exc}", False
+    return stats, "", capped
 
 
 def measure_latency(model_path: Path | str, config: SessionConfig | None = None, *,
                     policy: MeasurePolicy | None = None, pipeline: EndToEnd | None = None,
                     inputs: np.ndarray | None = None) -> LatencyReport:
     """Measure ``model_path`` under ``config`` in this process (use :mod:`lab.isolate` for untrusted models)."""
-    config, policy = config or SessionConfig(), policy or MeasurePolicy()
-    model_path = Path(model_path)
+    config, policy, model_path = config or SessionConfig(), policy or MeasurePolicy(), Path(model_path)
     t0 = time.perf_counter()
     try:
         session = create_session(model_path, config)
@@ -228,44 +256,22 @@ def measure_latency(model_path: Path | str, config: SessionConfig | None = None,
     create_ms = (time.perf_counter() - t0) * 1e3
     meta = session.get_inputs()[0]
     shape = resolve_input_shape(meta.shape, config)
-    dtype = _DTYPES.get(meta.type, np.float32)
-    if inputs is None and pipeline is not None:
-        inputs = _end_to_end_input(pipeline, shape)
     if inputs is None:
-        inputs = np.random.default_rng(0).random(shape, dtype=np.float32)
-    feeds = {meta.name: np.ascontiguousarray(inputs.astype(dtype, copy=False))}
-
-    t0 = time.perf_counter()
-    try:
-        session.run(None, feeds)
-    except Exception as exc:
-        raise MeasureError(f"the model failed on an input of shape {shape}: {exc}") from exc
-    first_ms = (time.perf_counter() - t0) * 1e3
-
+        inputs = (pipeline.preprocess(_batch_of(pipeline.images, shape[0]), shape[2]) if pipeline is not None
+                  else np.random.default_rng(0).random(shape, dtype=np.float32))
+    feeds = {meta.name: np.ascontiguousarray(inputs.astype(_DTYPES.get(meta.type, np.float32), copy=False))}
     actual = tuple(session.get_providers())
     device = "cuda" if actual and actual[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider") else "cpu"
-    if config.io_binding:
-        run, method = _bound_runner(session, feeds, device), "io_binding"
-    else:
-        def run() -> object:
-            return session.run(None, feeds)
-        method = "run"
-    warm_runs, warm_s = warm_up(run, policy)
-    samples, capped = sample_until(run, min_time_s=policy.min_time_s, min_runs=policy.min_runs,
-                                   max_time_s=policy.max_time_s, max_runs=policy.max_runs)
-    model_only = LatencyStats.from_seconds(samples)
-
-    e2e, note = None, "no end-to-end pipeline for this model"
+    try:
+        first_ms, run, method = _first_run_and_runner(session, feeds, config, device)
+    except MeasureError:
+        raise
+    except Exception as exc:
+        raise MeasureError(f"the model failed on an input of shape {shape}: {exc}") from exc
+    warm_runs, warm_s, model_only, capped = _steady_state(run, policy)
+    e2e, note, e2e_capped = None, "no end-to-end pipeline for this model", False
     if pipeline is not None and policy.end_to_end:
-        try:
-            e2e_run = _end_to_end_runner(session, meta.name, shape, pipeline)
-            warm_up(e2e_run, policy)
-            e2e_samples, e2e_capped = sample_until(e2e_run, min_time_s=policy.min_time_s, min_runs=policy.min_runs,
-                                                   max_time_s=policy.max_time_s, max_runs=policy.max_runs)
-            e2e, note, capped = LatencyStats.from_seconds(e2e_samples), "", capped or e2e_capped
-        except Exception as exc:  # noqa: BLE001 - an uploaded model need not fit the demo decoder
-            note = f"end-to-end timing skipped: {exc}"
-
+        e2e, note, e2e_capped = _end_to_end(session, meta.name, shape, pipeline, policy)
     requested = config.provider.ort_name
     return LatencyReport(
         model_path=str(model_path), model_sha256=file_sha256(model_path), size_bytes=model_path.stat().st_size,
@@ -274,15 +280,8 @@ def measure_latency(model_path: Path | str, config: SessionConfig | None = None,
         throughput_ips=shape[0] * model_only.n / model_only.total_s, end_to_end=e2e, end_to_end_note=note,
         requested_provider=requested, providers=actual,
         gpu_fallback=config.provider in GPU_PROVIDERS and (not actual or actual[0] != requested),
-        reached_cap=capped, environment=collect_environment(),
+        reached_cap=capped or e2e_capped, environment=collect_environment(),
     )
-
-
-def _end_to_end_input(pipeline: EndToEnd, shape: tuple[int, ...]) -> np.ndarray:
-    images = pipeline.images[: shape[0]]
-    if len(images) < shape[0]:
-        images = np.concatenate([images] * (shape[0] // max(len(images), 1) + 1))[: shape[0]]
-    return pipeline.preprocess(images, shape[2])
 
 
 def demo_pipeline(limit: int = 16) -> EndToEnd | None:

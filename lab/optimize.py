@@ -136,6 +136,10 @@ def provider_chain(config: SessionConfig) -> list[tuple[str, dict]]:
     chain: list[tuple[str, dict]] = []
     if config.provider is Provider.TENSORRT:
         trt = {k: v for k, v in asdict(config.tensorrt).items() if v != ""}
+        if config.tensorrt.trt_engine_cache_enable and not config.tensorrt.trt_engine_cache_path:
+            from settings import get_settings
+
+            trt["trt_engine_cache_path"] = str(get_settings().cache_dir / "trt_engines")
         chain.append((Provider.TENSORRT.ort_name, {k: (str(v) if isinstance(v, bool) else v) for k, v in trt.items()}))
     if config.provider in GPU_PROVIDERS:
         chain.append((Provider.CUDA.ort_name, {

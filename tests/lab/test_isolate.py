@@ -66,3 +66,16 @@ def test_a_crash_or_kill_is_named(tmp_path):
     with pytest.raises(LabRunFailed, match="SIGKILL") as info:
         _read_result(tmp_path / "missing.json", -9, log, "bench")
     assert info.value.reason == "memory"
+
+
+def test_measurements_take_turns(tmp_path):
+    """While one measurement holds the slot, another waits, and gives up with reason busy after its timeout."""
+    from lab.isolate import measurement_slot
+
+    lock = tmp_path / "measure.lock"
+    with measurement_slot(1, lock), pytest.raises(LabRunFailed, match="busy for longer than 0.3 s") as info, \
+            measurement_slot(0.3, lock):
+        pass
+    assert info.value.reason == "busy"
+    with measurement_slot(0.3, lock):  # free again
+        pass
