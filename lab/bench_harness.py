@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.isolate import measurement_slot
 from lab.measure import MeasurePolicy, measure_latency
 from lab.optimize import (
     CalibrationOption,
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config = SessionConfig(intra_op_threads=args.threads, input_size=args.size)
     rounds, block = (2, 0.2) if args.quick else (args.rounds, args.block)
-    result = side_by_side(model, config, rounds=rounds, block_s=block)
+    with measurement_slot(timeout_s=600):
+        result = side_by_side(model, config, rounds=rounds, block_s=block)
     print(f"model {model}  input {args.size}  threads {args.threads or 'default'}  rounds {result.rounds} (ABBA)  "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"bare session.run loop      p50 {result.bare_p50_ms:.4f} ms")
