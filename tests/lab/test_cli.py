@@ -56,3 +56,19 @@ def test_bad_input_is_one_line_and_status_1(args, message, conv_model, tmp_path)
     done = lab(*args)
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def _demo_model() -> Path | None:
+    from lab.dataset import MANIFEST_PATH, baseline_model_path
+
+    return baseline_model_path() if MANIFEST_PATH.exists() and baseline_model_path().exists() else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_demo_model() is None, reason="no trained demo model yet")
+def test_evaluate_json_has_the_promised_keys():
+    done = lab("evaluate", str(_demo_model()), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"precision", "recall", "f1", "map50", "mean_iou"} <= report.keys()
+    assert 0.0 <= report["map50"] <= 1.0
