@@ -11,13 +11,15 @@ HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=Tr
 BANK = st.Page("views/question_bank.py", title="Question bank", icon=":material/menu_book:")
 PRACTICE = st.Page("views/practice.py", title="Practice", icon=":material/edit_note:")
 INTERVIEW = st.Page("views/interview.py", title="Interview notes", icon=":material/record_voice_over:")
+SCORECARD = st.Page("views/scorecard.py", title="Scorecard", icon=":material/rate_review:")
+SCORECARDS = st.Page("views/scorecards.py", title="Scorecards", icon=":material/table_view:")
 LAB = st.Page("views/lab.py", title="ONNX lab", icon=":material/speed:")
 
 PAGES_BY_ROLE = {
     None: [HOME, BANK],
     "candidate": [HOME, BANK, PRACTICE, LAB],
-    "interviewer": [HOME, BANK, INTERVIEW, LAB],
-    "manager": [HOME, BANK, LAB],
+    "interviewer": [HOME, BANK, INTERVIEW, SCORECARD, SCORECARDS, LAB],
+    "manager": [HOME, BANK, SCORECARDS, LAB],
 }
 
 user = current_user()

@@ -103,3 +103,51 @@ def test_accounts_hash_passwords_and_keep_their_role(sessions):
     with pytest.raises(AuthError, match="staff access code"):
         with session_scope(sessions) as s:
             authenticate(s, name="Ivy", password="long enough", role="interviewer", staff_code="x1", given_code="")
+
+
+def _card(s, token, interviewer, candidate, rating=3, recommendation="yes"):
+    from interviews.scorecards import Rating, submit_scorecard
+
+    return submit_scorecard(s, token=token, interviewer=interviewer, candidate=candidate, kit_id="generalist-cv",
+                            recommendation=recommendation, summary="=HYPERLINK(\"x\")",
+                            ratings=[Rating("q1", "edge_constraints", rating), Rating("q2", "code_quality", 4)])
+
+
+def test_scorecards_are_visible_by_role_and_double_submit_is_one(sessions):
+    from interviews.scorecards import Scorecard, visible_scorecards
+
+    with session_scope(sessions) as s:
+        first, new = _card(s, "tok-1", "Ivy", "Ada")
+        again, new_again = _card(s, "tok-1", "Ivy", "Ada")
+        assert new and not new_again and first.id == again.id
+        _card(s, "tok-2", "Max", "Ada", rating=2, recommendation="no")
+        _card(s, "tok-3", "Max", "Bob")
+    with session_scope(sessions) as s:
+        assert len(list(s.scalars(select(Scorecard)))) == 3
+        assert {c.token for c in visible_scorecards(s, viewer="Ivy", role="interviewer")} == {"tok-1"}
+        assert {c.token for c in visible_scorecards(s, viewer="Max", role="interviewer")} == {"tok-2", "tok-3"}
+        assert len(visible_scorecards(s, viewer="Boss", role="manager")) == 3
+        assert visible_scorecards(s, viewer="Ada", role="candidate") == []
+
+
+def test_scorecard_validation_and_export(sessions):
+    from interviews.scorecards import Rating, competency_means, export_scorecards, submit_scorecard, visible_scorecards
+
+    with pytest.raises(ValueError, match="Name the candidate"):
+        with session_scope(sessions) as s:
+            submit_scorecard(s, token="t", interviewer="Ivy", candidate="  ", kit_id="k", recommendation="yes",
+                             summary="", ratings=[Rating("q", "c", 3)])
+    with pytest.raises(ValueError, match="1 to 4"):
+        with session_scope(sessions) as s:
+            submit_scorecard(s, token="t", interviewer="Ivy", candidate="Ada", kit_id="k", recommendation="yes",
+                             summary="", ratings=[Rating("q", "c", 7)])
+    with session_scope(sessions) as s:
+        _card(s, "a", "Ivy", "Ada", rating=2)
+        _card(s, "b", "Max", "Ada", rating=4)
+        cards = visible_scorecards(s, viewer="Boss", role="manager")
+        assert competency_means(cards)["Ada"] == {"edge_constraints": 3.0, "code_quality": 4.0}
+        csv_text = export_scorecards(cards, "csv")
+        payload = json.loads(export_scorecards(cards, "json"))
+    assert csv_text.splitlines()[0].startswith("id,submitted,candidate,interviewer")
+    assert "'=HYPERLINK" in csv_text, "formula cells are neutralised"
+    assert {p["interviewer"] for p in payload} == {"Ivy", "Max"} and payload[0]["ratings"]

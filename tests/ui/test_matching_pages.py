@@ -98,3 +98,37 @@ def test_interview_notes_survive_a_new_session():
     assert fresh.text_area(key=f"interview.notes.{question_id}").value == "Built a TRT engine, p95 12 ms on Orin"
     other = run_page("views/interview.py", User("Max", "interviewer"))
     assert other.text_area(key=f"interview.notes.{question_id}").value == ""
+
+
+def test_scorecard_submission_once_and_visibility_by_role():
+    from interviews.scorecards import Scorecard
+
+    at = run_page("views/scorecard.py", User("Ivy", "interviewer"))
+    assert not at.exception
+    at.text_input(key="scorecard.candidate").input("Ada")
+    at.run()
+    first_rate = next(s for s in at.selectbox if s.key.startswith("scorecard.rate."))
+    first_rate.set_value(3)
+    at.radio(key="scorecard.recommendation").set_value("yes")
+    submit = at.button[0]
+    submit.click().run()
+    assert "submitted" in at.success[0].value
+    submit.click().run()  # a second click on the same (now hidden) form changes nothing
+    saved = rows(Scorecard)
+    assert len(saved) == 1 and saved[0].interviewer == "Ivy" and saved[0].candidate == "Ada"
+    assert saved[0].ratings[0]["rating"] == 3
+
+    manager = run_page("views/scorecards.py", User("Boss", "manager"))
+    assert not manager.exception and manager.dataframe[0].value["candidate"].tolist()[0] == "Ada"
+    other = run_page("views/scorecards.py", User("Max", "interviewer"))
+    assert other.info and "No scorecards yet" in other.info[0].value
+    candidate = run_page("views/scorecards.py", User("Ada", "candidate"))
+    assert "This screen is for" in candidate.error[0].value and not candidate.dataframe
+
+
+def test_scorecard_refuses_missing_recommendation():
+    at = run_page("views/scorecard.py", User("Ivy", "interviewer"))
+    at.text_input(key="scorecard.candidate").input("Ada").run()
+    next(s for s in at.selectbox if s.key.startswith("scorecard.rate.")).set_value(2)
+    at.button[0].click().run()
+    assert "Choose a recommendation" in at.error[0].value
