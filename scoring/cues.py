@@ -70,13 +70,21 @@ def read_cues(clause: Clause, glossary: Glossary) -> ClauseCues:
     span = _negated_span(words, glossary)
     inside: set[str] = set()
     outside: set[str] = set()
+    content_in = content_out = 0
     for k, word in enumerate(words):
-        target = inside if span and span[0] <= k < span[1] else outside
-        target.update(t for t in glossary.token_terms(word.rstrip(".")) if t)
+        in_scope = bool(span and span[0] <= k < span[1])
+        terms = [t for t in glossary.token_terms(word.rstrip(".")) if t]
+        (inside if in_scope else outside).update(terms)
+        if terms and not _is_cue(word, glossary):
+            content_in += in_scope
+            content_out += not in_scope
+    # A clause is negated when the negation governs most of what it says ("never checked acc on device"); a side
+    # remark ("ran on the Pi itself, not laptop") only takes its own words out of the evidence.
+    negated = content_in > 0 and content_in >= content_out
     return ClauseCues(
         clause=clause,
         terms=frozenset(outside),
         negated_terms=frozenset(inside),
-        negated=bool(inside),
+        negated=negated,
         name_drop=_is_name_drop(clause.text, words, glossary),
     )

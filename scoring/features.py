@@ -23,13 +23,11 @@ FEATURES: tuple[str, ...] = (
     "lex_text",  # ... anywhere in the clean text
     "cos_x_lex",  # cos_clean * lex_sentence: both kinds of evidence in the same place
     "margin",  # how much better the best clause fits this point than the other points of the rubric
-    "neg_cos_gap",  # how much closer a negated clause came than the best clean one (0 when not)
-    "neg_lex_gap",
-    "drop_cos_gap",  # the same for name-drop clauses
-    "drop_lex_gap",
     "point_terms",  # log(1 + content words in the point)
-    "text_clauses",  # log(1 + clauses in the text)
 )
+# Negated and name-drop clauses never count as evidence: they are masked out of every feature, and how close they
+# came is deliberately not an input, so that no learned weight can turn "never checked X" into evidence for X.
+# The matcher asks the counterfactual instead (trust_negated / trust_name_drops) to explain a rejection.
 
 
 @dataclass(frozen=True)
@@ -91,19 +89,18 @@ def compute_features(
 
     pair_ok = clean[:-1] & clean[1:]
     pair_sims = _normalise(clause_vecs[:-1] + clause_vecs[1:]) @ point_vecs.T if n_clauses > 1 else None
+    terms = [c.terms | (c.negated_terms if trust_negated else frozenset()) for c in cues]
     sentences = sorted({c.clause.sentence for c in cues})
     sent_index = np.array([c.clause.sentence for c in cues])
     sent_vecs, sent_terms = [], []
     for s in sentences:
         members = (sent_index == s) & clean
         sent_vecs.append(clause_vecs[members].sum(axis=0) if members.any() else np.zeros(clause_vecs.shape[1]))
-        sent_terms.append(frozenset().union(*[cues[i].terms for i in np.flatnonzero(members)]))
+        sent_terms.append(frozenset().union(*[terms[i] for i in np.flatnonzero(members)]))
     sent_sims = _normalise(np.array(sent_vecs)) @ point_vecs.T
     text_vec = clause_vecs[clean].sum(axis=0) if clean.any() else np.zeros(clause_vecs.shape[1])
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
-    all_terms = frozenset().union(*[c.terms for c, ok in zip(cues, clean, strict=True) if ok])
-    terms = [c.terms | (c.negated_terms if trust_negated else frozenset()) for c in cues]
-    neg_terms = [c.negated_terms | c.terms for c in cues]
+    all_terms = frozenset().union(*[t for t, ok in zip(terms, clean, strict=True) if ok])
 
     for j, groups in enumerate(point_groups):
         lex = np.array([_recall(groups, t) for t in terms])
@@ -113,9 +110,8 @@ def compute_features(
         cos_pair, best_pair = (0.0, None) if pair_sims is None else _masked_max(pair_sims[:, j], pair_ok)
         lex_clean, _ = _masked_max(lex, clean)
         lex_sentence = max(_recall(groups, t) for t in sent_terms)
-        neg_lex = np.array([_recall(groups, t) for t in neg_terms])
-        cos_neg, neg_best = _masked_max(relevance, negated)
-        cos_drop, drop_best = _masked_max(relevance, dropped)
+        _, neg_best = _masked_max(relevance, negated)
+        _, drop_best = _masked_max(relevance, dropped)
         margin = 0.0
         if best is not None and n_points > 1:
             others = np.delete(sims[best], j)
@@ -125,13 +121,8 @@ def compute_features(
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
             lex_clean, lex_sentence, _recall(groups, all_terms), cos_clean * lex_sentence, margin,
-            max(0.0, float(sims[neg_best, j]) - cos_clean) if neg_best is not None else 0.0,
-            max(0.0, float(neg_lex[neg_best]) - lex_clean) if neg_best is not None else 0.0,
-            max(0.0, float(sims[drop_best, j]) - cos_clean) if drop_best is not None else 0.0,
-            max(0.0, float(lex[drop_best]) - lex_clean) if drop_best is not None else 0.0,
-            np.log1p(len(groups)), np.log1p(n_clauses),
+            np.log1p(len(groups)),
         )
-        del cos_neg, cos_drop
         start = best_pair if use_pair else best
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best))
     return feats, evidence

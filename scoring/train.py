@@ -1,10 +1,10 @@
 """Fit the matcher's classifier on the project's labelled pairs (scoring/data/labelled.jsonl).
 
-    python -m scoring.train [--data scoring/data/labelled.jsonl] [--out scoring/data/matcher_model.json]
+    python -m scoring.train [--data FILE.jsonl ...] [--out scoring/data/matcher_model.json]
 
-Only the ``train`` and ``dev`` questions are used: the regularisation strength and the decision threshold are chosen
+Only the ``train`` and ``dev`` questions are used (scoring/data/labelled_{train,dev}.jsonl): the regularisation strength and the decision threshold are chosen
 by question-grouped cross-validation over them (a question's rows never sit on both sides of a fold), then the
-model is refitted on all of them. The ``test`` questions are left for ``python -m scoring.evaluate``.
+model is refitted on all of them. The ``test`` questions (labelled_test.jsonl) are left for ``python -m scoring.evaluate``.
 Deterministic: same data and code, same JSON.
 """
 
@@ -19,7 +19,8 @@ import numpy as np
 from scoring.classifier import MODEL_PATH, Classifier, expand
 from scoring.features import FEATURES
 
-DATA_PATH = Path(__file__).resolve().parent / "data" / "labelled.jsonl"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TRAIN_FILES = (DATA_DIR / "labelled_train.jsonl", DATA_DIR / "labelled_dev.jsonl")
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 FOLDS = 6
@@ -55,15 +56,38 @@ def f1_score(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float, threshold: float = 0.5, info: dict | None = None) -> Classifier:
-    from sklearn.linear_model import LogisticRegression
+FREE_SIGN = frozenset({"point_terms"})  # every other input is evidence: its weight may not be negative
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float, threshold: float = 0.5, info: dict | None = None,
+        sample_weight: np.ndarray | None = None) -> Classifier:
+    """L2-regularised logistic regression whose evidence weights are held non-negative (L-BFGS-B).
+
+    Monotone by construction: more similarity or more matched words never lowers a point's probability, which
+    keeps the model sane on text unlike the few hundred pairs it was fitted on.
+    """
+    from scipy.optimize import minimize
 
     z = expand(x)
     mean, scale = z.mean(axis=0), z.std(axis=0)
     scale = np.where(scale < 1e-9, 1.0, scale)
-    model = LogisticRegression(C=c, max_iter=5000, solver="lbfgs").fit((z - mean) / scale, y)
-    return Classifier(FEATURES, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold,
-                      info or {})
+    z = (z - mean) / scale
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    names = [*FEATURES, *("sq_%d" % i for i in range(z.shape[1] - len(FEATURES)))]
+    bounds = [(None, None) if n in FREE_SIGN else (0.0, None) for n in names] + [(None, None)]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = z @ theta[:-1] + theta[-1]
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
+        nll = np.sum(w * (np.logaddexp(0.0, logits) - y * logits))
+        grad_logits = w * (p - y)
+        grad = np.append(z.T @ grad_logits, grad_logits.sum())
+        grad[:-1] += theta[:-1] / c
+        return float(nll + 0.5 * np.sum(theta[:-1] ** 2) / c), grad
+
+    theta = minimize(loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                     options={"maxiter": 5000}).x
+    return Classifier(FEATURES, mean, scale, theta[:-1], float(theta[-1]), threshold, info or {})
 
 
 def grouped_folds(groups: np.ndarray, k: int) -> list[np.ndarray]:
@@ -95,10 +119,12 @@ def select(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA_PATH)
+    parser.add_argument("--data", type=Path, nargs="+", default=list(TRAIN_FILES))
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
-    rows = [r for r in load_rows(args.data) if r.get("split") in {"train", "dev"}]
+    rows = [r for path in args.data for r in load_rows(path)]
+    if any(r.get("split") == "test" for r in rows):
+        parser.error("refusing to train on rows marked split=test")
     x, y, owners = featurise_rows(rows)
     groups = np.array([rows[k]["question_id"] for k in owners])
     c, threshold, cv_f1 = select(x, y, groups)

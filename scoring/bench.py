@@ -1,0 +1,115 @@
+"""Latency of matching a 300-word interviewer note against 8 rubric points.
+
+    python -m scoring.bench [--backend auto|onnx|onnx-int8|torch] [--repeat 40] [--json]
+
+- ``cold``: nothing cached (a fresh embedding cache each time; the model itself is loaded once, before timing);
+- ``one_sentence_changed``: the note was matched before, then one sentence is edited, as while typing;
+- ``points_cached``: the note is new but the question's points were encoded before (the app opens a question first).
+
+Prints p50 and p95 in milliseconds. A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+POINTS = (
+    "Profiles the full pipeline on the Jetson with Nsight Systems, tegrastats or per-stage timers first",
+    "Budgets 33 ms per frame across capture, preprocessing, inference and post-processing",
+    "Converts the model to a TensorRT FP16 or INT8 engine built on the Jetson itself",
+    "Moves decode, resize and colour conversion off the CPU using GStreamer NVMM, VPI, DeepStream or CUDA",
+    "Overlaps capture, inference and post-processing in separate threads or CUDA streams with short queues",
+    "Checks the nvpmodel power mode, clocks and thermal throttling during a sustained soak test",
+    "Considers a lower input resolution or smaller model and re-measures accuracy after each change",
+    "Quantises to INT8 with a calibration set drawn from production frames and compares per-class recall",
+)
+
+NOTE = (
+    "Candidate opened by asking what the current 11 fps number actually measures, which was a good sign. "
+    "Said they would profile on the Orin itself before changing anything, with tegrastats running and simple "
+    "per-stage timers around capture, preprocessing, inference and NMS. Expects preprocessing on the CPU to be a big "
+    "chunk because the 1080p frames are resized and converted from NV12 to RGB with OpenCV. "
+    "Budget: 33 ms per frame, split roughly as 3 ms capture, 5 ms preprocessing, 20 ms inference, 5 ms post. "
+    "Would export to ONNX with a fixed 640 input and build a TensorRT FP16 engine on the device, not on a desktop GPU, "
+    "since engines are tied to the GPU and the TensorRT version. "
+    "INT8 only if FP16 is not enough; talked about calibration with a few hundred frames from the real camera "
+    "but did not say how they would check per-class recall afterwards. "
+    "Moves the resize and colour conversion to the GPU with VPI or a GStreamer pipeline using NVMM buffers so frames "
+    "never touch system memory. "
+    "Mentioned DeepStream, no details. "
+    "Would run capture, inference and post-processing in separate threads with a queue of two frames so a slow "
+    "frame is dropped rather than delaying the next one. "
+    "Asked about power: would set nvpmodel to the highest mode allowed and run a twenty-minute soak test to see "
+    "whether clocks throttle when the box gets warm. "
+    "If still short, would try 512 input or a smaller variant and re-measure mAP after each change. "
+    "Never mentioned measuring end-to-end latency from the camera, only model time. "
+    "Overall a clear, structured answer with numbers; weak on validating accuracy after optimisation. "
+    "Follow-up on CUDA streams was answered well: overlap copy and compute, but only with pinned memory."
+)
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(values, 50)), 2), "p95_ms": round(float(np.percentile(values, 95)), 2),
+            "max_ms": round(float(np.max(values)), 2)}
+
+
+def run(backend: str | None, repeat: int) -> dict:
+    from scoring import matcher
+    from scoring.embedder import CachedEncoder, load_encoder
+    from scoring.segment import split_clauses
+
+    inner = load_encoder(backend)
+    matcher.analyse_rubric("warm-up", ["warm-up"], encoder=CachedEncoder(inner))  # load the classifier, glossary
+    sentences = [c for c in split_clauses(NOTE)]
+    cold, points_cached, changed = [], [], []
+    for i in range(repeat):
+        matcher._point_groups.cache_clear()
+        encoder = CachedEncoder(inner)
+        start = time.perf_counter()
+        matcher.analyse_rubric(NOTE, POINTS, encoder=encoder)
+        cold.append((time.perf_counter() - start) * 1000)
+
+        edited = NOTE.replace(sentences[i % len(sentences)].text, sentences[i % len(sentences)].text + f" ({i})")
+        start = time.perf_counter()
+        matcher.analyse_rubric(edited, POINTS, encoder=encoder)
+        changed.append((time.perf_counter() - start) * 1000)
+
+        fresh = CachedEncoder(inner)
+        fresh.encode(list(POINTS))
+        start = time.perf_counter()
+        matcher.analyse_rubric(NOTE, POINTS, encoder=fresh)
+        points_cached.append((time.perf_counter() - start) * 1000)
+    from scoring.glossary import get_glossary
+
+    expanded = [get_glossary().expand(c.text) for c in sentences]
+    return {"backend": getattr(inner, "name", type(inner).__name__), "words": len(NOTE.split()),
+            "clauses": len(sentences), "points": len(POINTS), "repeat": repeat,
+            "texts_encoded_cold": len(set(expanded)) + len(POINTS),
+            "cold": _percentiles(cold), "one_sentence_changed": _percentiles(changed),
+            "points_cached": _percentiles(points_cached)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scoring.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default=None, choices=["auto", "onnx", "onnx-int8", "torch"])
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    report = run(args.backend, args.repeat)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['words']} words ({report['clauses']} clauses) vs {report['points']} points, "
+              f"{report['backend']}, {report['repeat']} runs")
+        for key in ("cold", "points_cached", "one_sentence_changed"):
+            r = report[key]
+            print(f"  {key:22s} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

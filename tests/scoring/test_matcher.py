@@ -1,0 +1,185 @@
+"""The matcher's contract on a fake encoder: shapes, spans, bad input, ratings. Fast; no model is loaded."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from scoring.classifier import Classifier, load_classifier
+from scoring.features import FEATURES, compute_features
+from scoring.matcher import (NAME_DROP, NEGATED, PointMatch, analyse_rubric, match_question, match_rubric,
+                             suggest_rating)
+
+POINTS = ["Builds a TensorRT FP16 engine on the Jetson itself",
+          "Re-measures accuracy on the device after quantisation",
+          "Uses Label Studio with a review pass and agreement checks"]
+
+
+@dataclass(frozen=True)
+class Point:
+    id: str
+    text: str
+    weight: str
+
+
+class Guide:
+    def for_rating(self, rating: int) -> str:
+        return f"guide for {rating}"
+
+
+@dataclass(frozen=True)
+class Question:
+    rubric: tuple
+    rating_guide: Guide
+
+
+def lexical_classifier(threshold: float = 0.5) -> Classifier:
+    """A hand-set classifier that trusts word overlap in a clean clause and ignores the fake embedding."""
+    coef = np.zeros(len(FEATURES) + 3)
+    coef[FEATURES.index("lex_sentence")] = 12.0
+    return Classifier(FEATURES, np.zeros(len(coef)), np.ones(len(coef)), coef, -6.0, threshold)
+
+
+@pytest.fixture
+def clf():
+    return lexical_classifier()
+
+
+def test_covered_point_has_evidence_in_original_text(fake_encoder, clf):
+    text = "Intro chat. Built a TensorRT FP16 engine on the Jetson itself; talked about budgets."
+    matches = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)
+    assert [m.index for m in matches] == [0, 1, 2]
+    assert all(isinstance(m, PointMatch) for m in matches)
+    first = matches[0]
+    assert first.covered and 0.5 <= first.probability <= 1.0
+    start, end = first.span
+    assert text[start:end] == first.evidence and "TensorRT FP16 engine" in first.evidence
+    assert not matches[2].covered and matches[2].reason is None
+
+
+def test_negated_evidence_is_rejected_with_reason(fake_encoder, clf):
+    text = "Never re-measured accuracy on the device after quantisation."
+    m = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)[1]
+    assert not m.covered and m.reason == NEGATED
+    assert m.evidence.startswith("Never")
+
+
+def test_name_drop_is_rejected_with_reason(fake_encoder, clf):
+    m = match_rubric("Mentioned Label Studio.", ["Uses Label Studio"], encoder=fake_encoder, classifier=clf)[0]
+    assert not m.covered
+    assert m.reason == NAME_DROP and m.evidence == "Mentioned Label Studio"
+
+
+def test_points_can_be_objects(fake_encoder, clf):
+    points = [Point("trt", POINTS[0], "must"), Point("acc", POINTS[1], "nice")]
+    matches = match_rubric("TensorRT FP16 engine built on the Jetson itself", points, encoder=fake_encoder,
+                           classifier=clf)
+    assert [m.point_id for m in matches] == ["trt", "acc"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🎉", "<br/>"])
+def test_empty_or_unreadable_text(fake_encoder, clf, text):
+    result = analyse_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)
+    assert len(result.matches) == 3
+    assert not any(m.covered for m in result.matches) and all(m.probability == 0.0 for m in result.matches)
+    assert all(m.span is None and m.evidence == "" for m in result.matches)
+    assert result.notices
+
+
+def test_empty_rubric(fake_encoder, clf):
+    result = analyse_rubric("built a TensorRT engine", [], encoder=fake_encoder, classifier=clf)
+    assert result.matches == () and "no rubric points" in result.notices[0]
+    assert match_rubric("anything", [], encoder=fake_encoder, classifier=clf) == []
+
+
+def test_long_text_is_truncated_with_notice_and_bounded_time(fake_encoder, clf):
+    text = "Built a TensorRT FP16 engine on the Jetson itself. " * 2000  # ~100,000 characters
+    start = time.perf_counter()
+    result = analyse_rubric(text, POINTS, encoder=fake_encoder, classifier=clf, max_chars=20_000)
+    assert time.perf_counter() - start < 30
+    assert result.truncated and result.chars_matched <= 20_000
+    assert any("only the first" in n for n in result.notices)
+    assert result.matches[0].covered and result.matches[0].span[1] <= 20_000
+
+
+def test_other_language_gets_notice(fake_encoder, clf):
+    result = analyse_rubric("Мы собрали движок TensorRT и проверили точность на устройстве после квантования.",
+                            POINTS, encoder=fake_encoder, classifier=clf)
+    assert any("English" in n for n in result.notices)
+    assert len(result.matches) == 3
+
+
+def test_html_is_matched_as_text_and_spans_point_into_original(fake_encoder, clf):
+    text = "<ul><li>Built a <b>TensorRT FP16 engine</b> on the Jetson itself</li><script>x</script></ul>"
+    m = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)[0]
+    assert m.covered and text[m.span[0]:m.span[1]] == m.evidence
+
+
+def test_match_question_rating_and_guide(fake_encoder, clf):
+    q = Question((Point("trt", POINTS[0], "must"), Point("acc", POINTS[1], "must"), Point("ls", POINTS[2], "nice")),
+                 Guide())
+    result = match_question("TensorRT FP16 engine built on the Jetson itself. Re-measured accuracy on the device "
+                            "after quantisation.", q, encoder=fake_encoder, classifier=clf)
+    assert (result.must_covered, result.must_total, result.nice_covered, result.nice_total) == (2, 2, 0, 1)
+    assert result.rating == 3 and result.rating_text == "guide for 3"
+    empty = match_question("", q, encoder=fake_encoder, classifier=clf)
+    assert empty.rating == 1 and empty.rating_text == "guide for 1" and empty.notices
+    none = match_question("text", Question((), Guide()), encoder=fake_encoder, classifier=clf)
+    assert none.rating is None and none.rating_text == "" and none.matches == ()
+
+
+def test_weight_enum_values_are_read(fake_encoder, clf):
+    from enum import Enum
+
+    class W(str, Enum):
+        must = "must"
+        nice = "nice"
+
+    q = Question((Point("trt", POINTS[0], W.must), Point("ls", POINTS[2], W.nice)), Guide())
+    result = match_question("TensorRT FP16 engine built on the Jetson itself", q, encoder=fake_encoder, classifier=clf)
+    assert (result.must_covered, result.must_total, result.nice_total) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("must, nice, rating", [
+    ((0, 4), (0, 2), 1), ((1, 4), (0, 2), 2), ((0, 4), (1, 2), 2), ((3, 4), (0, 2), 3), ((4, 4), (0, 2), 3),
+    ((4, 4), (1, 2), 4), ((3, 3), (0, 0), 4), ((2, 3), (2, 2), 3),
+])
+def test_suggest_rating(must, nice, rating):
+    assert suggest_rating(must, nice) == rating
+
+
+def test_features_on_hand_built_vectors():
+    from scoring.cues import ClauseCues
+    from scoring.segment import Clause
+
+    def cue(text, sentence, negated=False, name_drop=False, terms=()):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(() if negated else terms),
+                          frozenset(terms if negated else ()), negated, name_drop)
+
+    clauses = [cue("a", 0, terms=("x",)), cue("b", 1, negated=True, terms=("y",)), cue("c", 1, name_drop=True)]
+    clause_vecs = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    point_vecs = np.array([[0.6, 0.8, 0], [0, 0, 1]], dtype=np.float32)
+    groups = [[frozenset({"y"})], [frozenset({"z"})]]
+    feats, evidence = compute_features(clauses, clause_vecs, groups, point_vecs)
+    f = dict(zip(FEATURES, feats[0], strict=True))
+    assert f["cos_clean"] == pytest.approx(0.6)
+    assert f["lex_clean"] == 0.0 and f["lex_text"] == 0.0  # the negated clause's "y" is no evidence
+    assert evidence[0].clean == 0 and evidence[0].negated == 1
+    g = dict(zip(FEATURES, feats[1], strict=True))
+    assert g["cos_clean"] == pytest.approx(0.0) and evidence[1].name_drop == 2  # nor is the name-drop's vector
+    trusted, _ = compute_features(clauses, clause_vecs, groups, point_vecs, trust_negated=True)
+    assert dict(zip(FEATURES, trusted[0], strict=True))["lex_clean"] == pytest.approx(1.0)
+
+
+def test_shipped_classifier_loads_and_is_monotone_in_evidence():
+    clf = load_classifier()
+    assert clf.features == FEATURES and 0 < clf.threshold < 1
+    weak, strong = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
+    strong[0, FEATURES.index("point_terms")] = weak[0, FEATURES.index("point_terms")] = 2.3
+    for name, value in (("cos_clean", 0.8), ("cos_pair", 0.8), ("cos_sentence", 0.8), ("lex_clean", 0.8),
+                        ("lex_sentence", 0.8), ("lex_text", 0.8), ("cos_x_lex", 0.64)):
+        strong[0, FEATURES.index(name)] = value
+    assert clf.probability(strong)[0] > clf.threshold > clf.probability(weak)[0]

@@ -1,0 +1,117 @@
+"""Segmentation, glossary and cue reading: pure text logic, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.cues import read_cues
+from scoring.glossary import get_glossary, stem
+from scoring.segment import blank_markup, split_clauses, truncate
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return get_glossary()
+
+
+def test_clauses_keep_offsets_into_original():
+    text = "TRT fp16, PTQ int8 - never checked acc on device; mentioned Label Studio.\n- parity vs PT at 1e-3"
+    clauses = split_clauses(text)
+    assert [c.text for c in clauses] == ["TRT fp16", "PTQ int8", "never checked acc on device",
+                                         "mentioned Label Studio", "parity vs PT at 1e-3"]
+    for c in clauses:
+        assert text[c.start:c.end] == c.text
+
+
+def test_markup_blanked_but_offsets_kept():
+    text = "<p>Used <b>opset 17</b> &amp; checked parity</p>\n**no** augmentation"
+    assert len(blank_markup(text)) == len(text)
+    clauses = split_clauses(text)
+    assert [c.text for c in clauses] == ["Used opset 17 checked parity", "no augmentation"]
+    assert "opset 17" in text[clauses[0].start:clauses[0].end]
+
+
+def test_long_sentence_cut_at_conjunctions():
+    text = ("I exported with dynamic axes for batch, height and width, and then compared ORT against PyTorch on "
+            "three shapes, but I did not look at where NMS lives.")
+    pieces = [c.text for c in split_clauses(text)]
+    assert any(p.startswith("then compared ORT") for p in pieces)
+    assert any(p.startswith("but I did not look") for p in pieces)
+    assert len({c.sentence for c in split_clauses(text)}) == 1
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀🎉", "...;;", "<br><br>"])
+def test_nothing_readable_gives_no_clauses(text):
+    assert split_clauses(text) == []
+
+
+def test_abbreviation_inside_sentence_is_not_a_boundary():
+    assert len(split_clauses("Uses e.g. TensorRT vs ONNX Runtime for the engine")) == 1
+
+
+def test_truncate_at_word_boundary():
+    text = "word " * 1000
+    cut, truncated = truncate(text, 103)
+    assert truncated and len(cut) <= 103 and not cut.endswith("wor")
+    assert truncate("short", 100) == ("short", False)
+
+
+def test_stem_folds_spellings():
+    assert stem("quantisation") == stem("quantization") == stem("quantized") == stem("quantise")
+    assert stem("labelled") == stem("labeled") == stem("labels")
+    assert stem("calibration") == stem("calibrated")
+
+
+def test_glossary_expands_shorthand(glossary):
+    expanded = glossary.expand("PTQ to int8 on TRT, mAP dropped; bg sub + wd 1e-4, 30 fps")
+    for phrase in ("post-training quantization", "TensorRT", "mean average precision", "background subtraction",
+                   "weight decay", "frames per second"):
+        assert phrase in expanded
+    assert glossary.expand("a map of the site") == "a map of the site"  # "map" is only mAP when written so
+
+
+def test_point_content_groups_skip_phrasing_words(glossary):
+    groups = glossary.content_groups("Names concrete fixes such as higher input resolution or tiling, e.g. SAHI")
+    flat = {t for g in groups for t in g}
+    assert stem("names") not in flat and "concrete" not in flat
+    assert stem("resolution") in flat and "sahi" in flat
+
+
+def test_abbreviation_matches_expansion(glossary):
+    (group,) = [g for g in glossary.content_groups("Reports mAP") if "map" in g]
+    assert group & glossary.text_terms("mean average precision on val")
+
+
+@pytest.mark.parametrize("text, negated", [
+    ("never checked acc on device", True),
+    ("No augmentation", True),
+    ("He didn't check parity", True),
+    ("Calibration set: none", True),
+    ("int8 with no accuracy drop", False),
+    ("not only latency but", False),
+    ("checked accuracy on the device", False),
+    ("Ran on the Pi itself and not on a laptop", False),  # a side remark, not a missing step
+    ("QAT as next step if calib fix not enough", False),
+])
+def test_negation(glossary, text, negated):
+    (clause,) = split_clauses(text)
+    assert read_cues(clause, glossary).negated is negated
+
+
+def test_negation_scope_holds_the_negated_terms(glossary):
+    (clause,) = split_clauses("never checked accuracy on the device")
+    cues = read_cues(clause, glossary)
+    assert "accuracy" in cues.negated_terms and "accuracy" not in cues.terms
+
+
+@pytest.mark.parametrize("text, dropped", [
+    ("mentioned Label Studio", True),
+    ("Knows TensorRT", True),
+    ("Label Studio", True),
+    ("Mentioned SAHI, couldn't explain how it works", True),
+    ("Used Label Studio with a two-pass review and IoU agreement checks", False),
+    ("TRT FP16 engine built on the Jetson", False),
+])
+def test_name_drop(glossary, text, dropped):
+    clause = split_clauses(text)[0]
+    assert read_cues(clause, glossary).name_drop is dropped
