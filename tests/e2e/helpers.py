@@ -15,4 +15,4 @@ def sign_in(page: Page, app_url: str, name: str, role_label: str) -> None:
 
 def open_screen(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
