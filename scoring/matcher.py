@@ -130,6 +130,15 @@ def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):  # noqa: AN
     return cues, vectors[: len(clauses)], groups, vectors[len(clauses):]
 
 
+def warm_points(points: Sequence[str | RubricPointLike], *, encoder: Encoder | None = None) -> None:
+    """Encode a rubric's points ahead of time (when a question is opened), so the first match only encodes notes."""
+    glossary = get_glossary()
+    texts = [_point_text(p) for p in points]
+    (encoder or embedder.get_encoder()).encode([glossary.expand(t) for t in texts])
+    for t in texts:
+        _point_groups(t)
+
+
 def featurise(text: str, point_texts: Sequence[str], *, encoder: Encoder | None = None,
               max_chars: int | None = None) -> np.ndarray:
     """The classifier's input for each point (used to train and evaluate the classifier)."""

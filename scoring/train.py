@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     x, y, owners = featurise_rows(rows)
     groups = np.array([rows[k]["question_id"] for k in owners])
     c, threshold, cv_f1 = select(x, y, groups)
-    info = {"trained_on": "train+dev", "pairs": int(len(y)), "questions": int(len(set(groups.tolist()))),
+    from scoring.embedder import get_encoder
+
+    info = {"trained_on": "train+dev", "embedder": getattr(get_encoder(), "name", "?"), "pairs": int(len(y)), "questions": int(len(set(groups.tolist()))),
             "C": c, "cv_f1": round(cv_f1, 4)}
     model = fit(x, y, c, threshold, info)
     args.out.write_text(model.to_json(), encoding="utf-8")

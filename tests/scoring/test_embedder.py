@@ -87,7 +87,7 @@ def test_cache_thread_safe():
 
 
 def test_import_loads_no_model():
-    code = ("import sys, scoring.embedder; "
+    code = ("import sys, scoring.embedder, scoring.matcher, scoring.classifier, scoring.features; "
             "heavy = [m for m in ('torch', 'onnxruntime', 'sentence_transformers', 'tokenizers') if m in sys.modules]; "
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,0 +1,84 @@
+"""The command-line tools and the training helpers, on the fake encoder (no model)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from scoring import evaluate, train
+from scoring.features import FEATURES
+
+
+def _rows(tmp_path, rows):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_evaluate_json_output(tmp_path, patched_encoder, capsys):
+    path = _rows(tmp_path, [
+        {"text": "Built a TensorRT FP16 engine on the Jetson itself.", "points": ["Builds a TensorRT engine on the Jetson",
+                                                                                  "Uses Label Studio"], "covered": [0]},
+        {"text": "", "points": ["Uses Label Studio"], "covered": [], "other": "ignored"},
+    ])
+    assert evaluate.main([str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in ("precision", "recall", "f1", "n_pairs", "p50_ms", "p95_ms"):
+        assert key in report
+    assert report["n_pairs"] == 3 and "errors" not in report
+
+
+@pytest.mark.parametrize("line", ['{"text": "x"}', "not json", '{"text": "x", "points": ["a"], "covered": [3]}'])
+def test_evaluate_rejects_bad_rows(tmp_path, capsys, line):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    assert evaluate.main([str(path), "--json"]) == 2
+    assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_evaluate_missing_file(tmp_path, capsys):
+    assert evaluate.main([str(tmp_path / "nope.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_grouped_folds_keep_questions_whole():
+    groups = np.array(["a"] * 5 + ["b"] * 3 + ["c"] * 4 + ["d"] * 2)
+    folds = train.grouped_folds(groups, 3)
+    assert sum(f.sum() for f in folds) == len(groups)
+    for fold in folds:
+        for g in set(groups[fold]):
+            assert fold[groups == g].all()
+    assert [f.tolist() for f in folds] == [f.tolist() for f in train.grouped_folds(groups, 3)]
+
+
+def test_fit_is_deterministic_and_monotone():
+    rng = np.random.default_rng(0)
+    x = rng.random((300, len(FEATURES)))
+    y = (x[:, FEATURES.index("lex_sentence")] + 0.3 * rng.random(300) > 0.7).astype(int)
+    first, second = train.fit(x, y, 1.0), train.fit(x, y, 1.0)
+    assert first.to_json() == second.to_json()
+    evidence = [i for i, name in enumerate(FEATURES) if name not in train.FREE_SIGN]
+    assert (first.coef[evidence] >= 0).all()
+    assert first.coef[FEATURES.index("lex_sentence")] > 0
+
+
+def test_training_data_is_split_by_question():
+    splits = {}
+    for name in ("train", "dev", "test"):
+        rows = train.load_rows(train.DATA_DIR / f"labelled_{name}.jsonl")
+        assert all(r["split"] == name for r in rows)
+        splits[name] = {r["question_id"] for r in rows}
+    assert not (splits["train"] & splits["dev"]) and not (splits["train"] & splits["test"])
+    assert not (splits["dev"] & splits["test"])
+    all_rows = [r for n in splits for r in train.load_rows(train.DATA_DIR / f"labelled_{n}.jsonl")]
+    assert sum(len(r["points"]) for r in all_rows) >= 600
+    assert len(set().union(*splits.values())) >= 25
+    assert {r["source"] for r in all_rows} == {"interviewer", "candidate"}
+
+
+def test_train_refuses_test_rows(tmp_path):
+    path = _rows(tmp_path, [{"text": "x", "points": ["a"], "covered": [], "split": "test", "question_id": "q"}])
+    with pytest.raises(SystemExit):
+        train.main(["--data", str(path), "--out", str(tmp_path / "m.json")])
