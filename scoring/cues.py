@@ -65,8 +65,25 @@ def _is_name_drop(text: str, words: list[str], glossary: Glossary) -> bool:
     return bool(tools) and not substantive  # a bare tool name ("Label Studio.") shows no practice
 
 
+_CACHE: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], bool, bool]] = {}
+_CACHE_SIZE = 20_000
+
+
 def read_cues(clause: Clause, glossary: Glossary) -> ClauseCues:
-    words = _WORDS.findall(clause.text)
+    """Negation and name-drop reading of one clause (cached by its text: re-matching while typing is cheap)."""
+    key = (id(glossary), clause.text)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _read(clause.text, glossary)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = cached
+    terms, negated_terms, negated, name_drop = cached
+    return ClauseCues(clause, terms, negated_terms, negated, name_drop)
+
+
+def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str], bool, bool]:
+    words = _WORDS.findall(text)
     span = _negated_span(words, glossary)
     inside: set[str] = set()
     outside: set[str] = set()
@@ -81,10 +98,4 @@ def read_cues(clause: Clause, glossary: Glossary) -> ClauseCues:
     # A clause is negated when the negation governs most of what it says ("never checked acc on device"); a side
     # remark ("ran on the Pi itself, not laptop") only takes its own words out of the evidence.
     negated = content_in > 0 and content_in >= content_out
-    return ClauseCues(
-        clause=clause,
-        terms=frozenset(outside),
-        negated_terms=frozenset(inside),
-        negated=negated,
-        name_drop=_is_name_drop(clause.text, words, glossary),
-    )
+    return frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary)

@@ -76,6 +76,8 @@ class Glossary:
             re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True)) + r")\b",
                        re.IGNORECASE) if self.phrases else None
         )
+        self._canonical_cache: dict[str, str] = {}
+        self._expand_cache: dict[str, str] = {}
         self._synonyms: dict[str, str] = {}
         for canonical, variants in data.get("synonyms", {}).items():
             root = stem(str(canonical))
@@ -98,8 +100,13 @@ class Glossary:
         return word.lower().replace("’", "'")
 
     def canonical(self, word: str) -> str:
-        s = stem(word)
-        return self._synonyms.get(s, s)
+        cached = self._canonical_cache.get(word)
+        if cached is None:
+            s = stem(word)
+            cached = self._synonyms.get(s, s)
+            if len(self._canonical_cache) < 100_000:
+                self._canonical_cache[word] = cached
+        return cached
 
     def _expansion(self, raw: str) -> str | None:
         if raw in self.case_sensitive:
@@ -160,6 +167,14 @@ class Glossary:
 
     def expand(self, text: str) -> str:
         """Text for the embedding model: multi-word shorthand and abbreviations replaced by what they stand for."""
+        cached = self._expand_cache.get(text)
+        if cached is None:
+            cached = self._expand(text)
+            if len(self._expand_cache) < 50_000:
+                self._expand_cache[text] = cached
+        return cached
+
+    def _expand(self, text: str) -> str:
         text = self._replace_phrases(text)
 
         def repl(m: re.Match[str]) -> str:
