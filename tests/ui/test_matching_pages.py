@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from interviews.db import session_scope
 from interviews.overrides import RubricDecision
 from interviews.practice import PracticeAttempt
+from tests.ui.apptest import run_page
 from ui.auth import User
-from ui.state import USER
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _fresh(isolated_settings, patched_encoder):
-    from ui.services import get_services
-
-    get_services.clear()
-    yield
-    get_services.clear()
-
-
-def run_page(path: str, user: User) -> AppTest:
-    at = AppTest.from_file(str(REPO / path), default_timeout=60)
-    at.session_state[USER] = user
-    return at.run()
+pytestmark = pytest.mark.usefixtures("fresh_services")
 
 
 def rows(model):

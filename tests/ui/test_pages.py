@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.apptest import run_page
 from ui.auth import User
 from ui.state import USER
 
-TIMEOUT = 60
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _fresh(isolated_settings, patched_encoder):
-    from ui.services import get_services
-
-    get_services.clear()
-    yield
-    get_services.clear()
-
-
-def run_page(path: str, user: User | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
-    if user:
-        at.session_state[USER] = user
-    return at.run()
+pytestmark = pytest.mark.usefixtures("fresh_services")
 
 
 def test_app_shows_home_and_sign_in_when_signed_out():
