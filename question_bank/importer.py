@@ -17,8 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from question_bank.loader import (MAX_FILE_BYTES, BankError, Problem, check_references, parse_yaml_text,
-                                  validate_items)
+from question_bank.loader import MAX_FILE_BYTES, BankError, Problem, check_references, parse_yaml_text, validate_items
 from question_bank.schema import Bank, Question
 
 CSV_COLUMNS = ("id", "prompt", "competency", "topics", "kind", "level", "why_asked", "rubric", "red_flags",
