@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.auth import current_user, sign_out
-from ui.components import inert
+from ui.text import inert
 
 st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/visibility:", layout="wide")
 

@@ -6,22 +6,14 @@ markdown or HTML inside notes, names or imported questions is displayed as text,
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from question_bank.schema import Bank, Kind, Level, Question
 from question_bank.search import Filters
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+from ui.text import inert
 KIND_LABELS = {Kind.technical: "Technical", Kind.behavioural: "Behavioural", Kind.system_design: "System design",
                Kind.scenario: "Scenario"}
 RATING_LABELS = {1: "1 - poor", 2: "2 - mixed", 3: "3 - good", 4: "4 - excellent"}
-
-
-def inert(text: str) -> str:
-    """Escape markdown and HTML so ``text`` renders literally inside st.markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def question_filters(bank: Bank, page: str) -> Filters:

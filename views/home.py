@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from interviews.users import AuthError
 from ui.auth import ROLES, current_user, sign_in
-from ui.components import inert
+from ui.text import inert
 
 st.title("Vision Interview Studio")
 st.markdown(
@@ -36,6 +35,8 @@ with st.form("home.sign_in", clear_on_submit=False):
                          max_chars=200, key="home.code")
     submitted = st.form_submit_button("Sign in", type="primary")
 if submitted:
+    from interviews.users import AuthError  # imported on sign-in only: the first page stays light
+
     try:
         sign_in(name, password, role, code)
     except AuthError as exc:
