@@ -45,7 +45,7 @@ def _read(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _recall(groups, terms) -> float:  # noqa: ANN001
+def _recall(groups, terms) -> float:
     return sum(1 for g in groups if g & terms) / len(groups) if groups else 0.0
 
 
@@ -57,7 +57,7 @@ def _demote(text: str, question: str) -> str:
     return glossary.expand(" ".join(kept)) if kept else ""
 
 
-def generic_features(rows: list[dict], encoder) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def generic_features(rows: list[dict], encoder) -> tuple[np.ndarray, np.ndarray]:
     """Matcher features (reference answer as the one point) plus whole-answer and question-aware ones.
 
     Returns the features and the whole-answer embeddings (reused for the neighbour features).
@@ -123,7 +123,7 @@ def _macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(f1_score(y, pred, average="macro"))
 
 
-def _fit_classifier(x: np.ndarray, y: np.ndarray):  # noqa: ANN202
+def _fit_classifier(x: np.ndarray, y: np.ndarray):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
@@ -133,7 +133,7 @@ def _fit_classifier(x: np.ndarray, y: np.ndarray):  # noqa: ANN202
     return model.fit(x, y)
 
 
-def run_semeval(data: Path, encoder) -> tuple[dict, object]:  # noqa: ANN001
+def run_semeval(data: Path, encoder) -> tuple[dict, object]:
     rows = _read(data / SEMEVAL_FILE)
     train = [r for r in rows if r["split"] == "train"]
     y_train = np.array([int(r["score"] >= 0.5) for r in train])
@@ -167,7 +167,7 @@ def _best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float(max(candidates, key=lambda t: _macro_f1(y, (scores >= t).astype(int))))
 
 
-def run_mohler(data: Path, encoder, semeval_model) -> dict:  # noqa: ANN001
+def run_mohler(data: Path, encoder, semeval_model) -> dict:
     from scipy.stats import pearsonr
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
@@ -195,7 +195,7 @@ def run_mohler(data: Path, encoder, semeval_model) -> dict:  # noqa: ANN001
 class _DiskCache:
     """Keep the encodings of the benchmark texts under <cache_dir>/asag/ so that a second run skips the model."""
 
-    def __init__(self, encoder, folder: Path) -> None:  # noqa: ANN001
+    def __init__(self, encoder, folder: Path) -> None:
         self.inner, self.dim, self.name = encoder, encoder.dim, getattr(encoder, "name", "encoder")
         self.path = folder / f"embeddings-{self.name}.npz"
         self.rows: dict[str, np.ndarray] = {}
@@ -204,7 +204,7 @@ class _DiskCache:
             with np.load(self.path, allow_pickle=False) as data:
                 self.rows = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
 
-    def encode(self, texts):  # noqa: ANN001, ANN201
+    def encode(self, texts):
         missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
         if missing:
             self.rows.update(zip(missing, self.inner.encode(missing), strict=True))

@@ -99,7 +99,7 @@ def _export_fp32(source: Path, out: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
+        def forward(self, input_ids, attention_mask, token_type_ids):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
@@ -156,7 +156,7 @@ def _quiet_libraries() -> None:
     hf_logging.disable_progress_bar()
 
 
-def build(target: Path | None = None, *, force: bool = False, log=print) -> Path:  # noqa: ANN001
+def build(target: Path | None = None, *, force: bool = False, log=print) -> Path:
     """Export and verify the ONNX model under ``target`` (default ``<cache_dir>/models/<name>``); return the folder."""
     target = target or model_dir()
     source = _source_dir()

@@ -53,7 +53,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
-def evaluate(rows: list[dict], *, encoder=None, classifier=None) -> dict:  # noqa: ANN001
+def evaluate(rows: list[dict], *, encoder=None, classifier=None) -> dict:
     from scoring import embedder
     from scoring.matcher import analyse_rubric
 
@@ -98,7 +98,7 @@ def evaluate(rows: list[dict], *, encoder=None, classifier=None) -> dict:  # noq
     return {**report, "errors": errors}
 
 
-def plain_cosine_baseline(rows: list[dict], *, encoder=None) -> dict:  # noqa: ANN001
+def plain_cosine_baseline(rows: list[dict], *, encoder=None) -> dict:
     """What the issue started from: best cosine between a sentence of the text and the point, thresholded.
 
     The threshold maximises F1 on the project's train and dev questions, never on ``rows``.

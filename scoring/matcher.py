@@ -113,7 +113,7 @@ def _looks_foreign(text: str) -> bool:
     return letters >= 20 and len(_LATIN.findall(text)) < 0.6 * letters
 
 
-def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tuple[int, int] | None, str]:  # noqa: ANN001
+def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tuple[int, int] | None, str]:
     if start_index is None:
         return None, ""
     start = clauses[start_index].start
@@ -121,7 +121,7 @@ def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tupl
     return (start, end), text[start:end]
 
 
-def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):  # noqa: ANN001, ANN202
+def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):
     glossary = get_glossary()
     cues = [read_cues(c, glossary) for c in clauses]
     vectors = np.asarray(encoder.encode([glossary.expand(c.text) for c in clauses] +
@@ -151,6 +151,49 @@ def featurise(text: str, point_texts: Sequence[str], *, encoder: Encoder | None 
     return feats
 
 
+def _read_input(text: str, n_points: int, max_chars: int) -> tuple[str, bool, list, list[str]]:
+    """The text actually matched, whether it was cut, its clauses, and notices about the input."""
+    used, truncated = truncate(text if isinstance(text, str) else "", max_chars)
+    notices: list[str] = []
+    if truncated:
+        notices.append(f"The text is longer than {max_chars} characters; only the first {len(used)} were matched.")
+    if not n_points:
+        notices.append("There are no rubric points to match against.")
+        return used, truncated, [], notices
+    clauses = split_clauses(used)
+    if not clauses:
+        notices.append("There is no text to match yet." if not used.strip() else
+                       "The text has no words the matcher can read.")
+    elif _looks_foreign(used):
+        notices.append("The text does not look like English; the matcher is tuned for English and may miss points.")
+    return used, truncated, clauses, notices
+
+
+def _counterfactuals(work, covered: np.ndarray, classifier: Classifier) -> dict:
+    """Probabilities had negated clauses, or name-drop clauses, counted as evidence (only when that could matter)."""
+    cues = work[0]
+    out: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
+    if covered.all():
+        return out
+    if any(c.negated for c in cues):
+        f, ev = compute_features(*work, trust_negated=True)
+        out[NEGATED] = (classifier.probability(f), ev)
+    if any(c.name_drop for c in cues):
+        f, ev = compute_features(*work, trust_name_drops=True)
+        out[NAME_DROP] = (classifier.probability(f), ev)
+    return out
+
+
+def _rejection(j: int, cues, counterfactual: dict, threshold: float) -> tuple[str, int] | None:
+    """(reason, clause index) when point ``j`` would have counted but for a negated or name-drop clause."""
+    for label, (p_alt, ev_alt) in counterfactual.items():
+        where = ev_alt[j].clean  # with those clauses trusted, the best evidence must be one of them
+        flagged = where is not None and (cues[where].negated if label == NEGATED else cues[where].name_drop)
+        if p_alt[j] >= threshold and flagged:
+            return label, where
+    return None
+
+
 def analyse_rubric(
     text: str,
     points: Sequence[str | RubricPointLike],
@@ -160,56 +203,26 @@ def analyse_rubric(
     max_chars: int | None = None,
 ) -> RubricMatch:
     """Match ``text`` against ``points`` and say what was cut or odd about the input."""
-    text = text if isinstance(text, str) else ""
-    max_chars = max_chars or get_settings().max_text_chars
-    used, truncated = truncate(text, max_chars)
-    notices: list[str] = []
-    if truncated:
-        notices.append(f"The text is longer than {max_chars} characters; only the first {len(used)} were matched.")
-    if not points:
-        notices.append("There are no rubric points to match against.")
-        return RubricMatch((), truncated, len(used), tuple(notices))
-    clauses = split_clauses(used)
-    if not clauses:
-        notices.append("There is no text to match yet." if not used.strip() else
-                       "The text has no words the matcher can read.")
-    elif _looks_foreign(used):
-        notices.append("The text does not look like English; the matcher is tuned for English and may miss points.")
-    point_texts = [_point_text(p) for p in points]
+    used, truncated, clauses, notices = _read_input(text, len(points), max_chars or get_settings().max_text_chars)
     ids = [None if isinstance(p, str) else p.id for p in points]
     if not clauses:
         matches = tuple(PointMatch(i, ids[i], False, 0.0, None, "") for i in range(len(points)))
         return RubricMatch(matches, truncated, len(used), tuple(notices))
 
     classifier = classifier or load_classifier()
-    work = _prepare(clauses, point_texts, encoder or embedder.get_encoder())
-    cues, clause_vecs, groups, point_vecs = work
+    work = _prepare(clauses, [_point_text(p) for p in points], encoder or embedder.get_encoder())
     feats, evidence = compute_features(*work)
     probs = classifier.probability(feats)
     covered = probs >= classifier.threshold
-    counterfactual: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
-    if not covered.all() and any(c.negated for c in cues):
-        f, ev = compute_features(cues, clause_vecs, groups, point_vecs, trust_negated=True)
-        counterfactual[NEGATED] = (classifier.probability(f), ev)
-    if not covered.all() and any(c.name_drop for c in cues):
-        f, ev = compute_features(cues, clause_vecs, groups, point_vecs, trust_name_drops=True)
-        counterfactual[NAME_DROP] = (classifier.probability(f), ev)
-
+    counterfactual = _counterfactuals(work, covered, classifier)
     matches = []
     for j in range(len(points)):
-        ev = evidence[j]
-        span, snippet = _span(used, clauses, ev.clean, ev.clean_pair)
-        reason = None
-        if not covered[j]:
-            for label, (p_alt, ev_alt) in counterfactual.items():
-                where = ev_alt[j].negated if label == NEGATED else ev_alt[j].name_drop
-                where = where if where is not None else ev_alt[j].clean
-                if p_alt[j] >= classifier.threshold and where is not None and \
-                        (cues[where].negated if label == NEGATED else cues[where].name_drop):
-                    reason = label
-                    span, snippet = _span(used, clauses, where, False)
-                    break
-        matches.append(PointMatch(j, ids[j], bool(covered[j]), round(float(probs[j]), 4), span, snippet, reason))
+        span, snippet = _span(used, clauses, evidence[j].clean, evidence[j].clean_pair)
+        rejected = None if covered[j] else _rejection(j, work[0], counterfactual, classifier.threshold)
+        if rejected:
+            span, snippet = _span(used, clauses, rejected[1], False)
+        matches.append(PointMatch(j, ids[j], bool(covered[j]), round(float(probs[j]), 4), span, snippet,
+                                  rejected[0] if rejected else None))
     return RubricMatch(tuple(matches), truncated, len(used), tuple(notices))
 
 
@@ -228,7 +241,7 @@ def suggest_rating(must: tuple[int, int], nice: tuple[int, int]) -> int:
     """A 1-4 rating from (covered, total) must and nice points.
 
     4: every must point and at least half of the nice ones; 3: at least 60% of the must points;
-    2: at least a quarter of the must points, or anything at all; 1: nothing.
+    2: anything covered; 1: nothing.
     """
     must_covered, must_total = must
     nice_covered, nice_total = nice
@@ -238,7 +251,7 @@ def suggest_rating(must: tuple[int, int], nice: tuple[int, int]) -> int:
         return 4
     if must_share >= 0.6 and (must_covered or nice_covered):
         return 3
-    if must_share >= 0.25 and (must_covered or nice_covered) or must_covered + nice_covered > 0:
+    if must_covered + nice_covered > 0:
         return 2
     return 1
 

@@ -31,7 +31,7 @@ def load_rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def featurise_rows(rows: list[dict], encoder=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+def featurise_rows(rows: list[dict], encoder=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and the row index of every (text, point) pair."""
     from scoring.matcher import featurise
 
