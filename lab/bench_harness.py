@@ -93,7 +93,8 @@ def variant_specs(default_size: int = 160) -> list[VariantSpec]:
     specs += [VariantSpec(f"fp32 {g.value}", session=s.with_changes(graph_level=g))
               for g in (GraphLevel.ORT_DISABLE_ALL, GraphLevel.ORT_ENABLE_BASIC, GraphLevel.ORT_ENABLE_EXTENDED)]
     specs += [static(f"int8 QDQ per-channel {c.value}", calibration=c) for c in CalibrationOption]
-    specs += [static("int8 QDQ per-tensor MinMax", per_channel=False),
+    specs += [static("int8 QDQ per-channel MinMax, reduce_range", reduce_range=True),
+              static("int8 QDQ per-tensor MinMax", per_channel=False),
               static("int8 QDQ per-channel MinMax, S8S8", activation_type=QuantTypeOption.QInt8),
               static("int8 QOperator per-channel MinMax", quant_format=QuantFormatOption.QOperator),
               VariantSpec("int8 dynamic", quantize="dynamic", session=s),
@@ -101,8 +102,8 @@ def variant_specs(default_size: int = 160) -> list[VariantSpec]:
               VariantSpec("fp32 threads=2", session=s.with_changes(intra_op_threads=2)),
               VariantSpec("fp32 batch=8", session=s.with_changes(batch_size=8)),
               VariantSpec("fp32 input 128", session=s.with_changes(input_size=128)),
-              VariantSpec("int8 QDQ per-channel MinMax, input 128", quantize="static",
-                          session=s.with_changes(input_size=128))]
+              VariantSpec("int8 QDQ per-channel MinMax rr, input 128", quantize="static",
+                          static=StaticQuantOptions(reduce_range=True), session=s.with_changes(input_size=128))]
     return specs
 
 

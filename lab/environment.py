@@ -12,6 +12,9 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+# The CPU features that decide int8 speed and accuracy: without a VNNI flavour, U8S8 int8 kernels multiply through
+# 16-bit intermediates that can saturate (onnxruntime's reduce_range exists for that case).
+INT8_FLAGS = ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
 NO_GPU_MESSAGE = "No NVIDIA GPU is attached to this machine: every figure here is a CPU figure."
 
 
@@ -32,6 +35,7 @@ class Environment:
     available_providers: tuple[str, ...]
     gpus: tuple[GpuInfo, ...]
     platform: str
+    cpu_flags: tuple[str, ...] = ()  # those of INT8_FLAGS this CPU has
 
     @property
     def has_gpu(self) -> bool:
@@ -51,6 +55,7 @@ class Environment:
             available_providers=tuple(data["available_providers"]),
             gpus=tuple(GpuInfo(**g) for g in data["gpus"]),
             platform=data["platform"],
+            cpu_flags=tuple(data.get("cpu_flags", ())),
         )
 
 
@@ -63,6 +68,17 @@ def read_cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+def read_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
+    """Which of :data:`INT8_FLAGS` the CPU reports, in that order."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    line = next((ln for ln in text.splitlines() if ln.lower().startswith("flags")), "")
+    present = set(line.split(":", 1)[-1].split())
+    return tuple(flag for flag in INT8_FLAGS if flag in present)
 
 
 def parse_nvidia_smi(text: str) -> tuple[GpuInfo, ...]:
@@ -108,4 +124,5 @@ def collect_environment() -> Environment:
         available_providers=tuple(ort.get_available_providers()),
         gpus=query_gpus(),
         platform=platform.platform(terse=True),
+        cpu_flags=read_cpu_flags(),
     )

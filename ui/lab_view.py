@@ -47,7 +47,9 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
     per_channel = c1.checkbox("Per-channel weights", value=True, key=k("per_channel"))
     activation = c1.selectbox("Static activations", [t.value for t in QuantTypeOption], key=k("activation"),
                               help="QUInt8 (U8S8) fuses into QLinearConv on x86 CPUs; QInt8 (S8S8) suits TensorRT.")
-    reduce_range = c1.checkbox("reduce_range (7-bit weights)", key=k("reduce_range"))
+    reduce_range = c1.checkbox("reduce_range (7-bit weights)", key=k("reduce_range"),
+                               help="On CPUs without VNNI, U8S8 int8 products can saturate 16-bit sums; 7-bit "
+                                    "weights avoid it at a small cost in resolution.")
     fp16 = c2.checkbox("fp16 (for GPUs)", key=k("fp16"))
     offline = c2.selectbox("Save graph optimised at", ["(no)"] + [g.value for g in GraphLevel], key=k("offline"))
     level = c2.selectbox("Session graph level", [g.value for g in GraphLevel], index=3, key=k("level"))
@@ -217,5 +219,8 @@ def report_lines(run: LabRun) -> list[str]:
 
 
 def environment_summary(env) -> str:
+    vnni = any("vnni" in f or f.startswith("amx") for f in env.cpu_flags)
     return " · ".join([env.cpu_model, f"{env.logical_cpus} CPUs", f"onnxruntime {env.onnxruntime}",
+                       f"int8 features: {', '.join(env.cpu_flags) or 'none'}"
+                       + ("" if vnni else " (no VNNI: try reduce_range with per-channel int8)"),
                        "providers: " + ", ".join(p.removesuffix("ExecutionProvider") for p in env.available_providers)])

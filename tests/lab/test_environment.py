@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from lab.environment import Environment, GpuInfo, collect_environment, parse_nvidia_smi, read_cpu_model
+from lab.environment import (
+    Environment,
+    GpuInfo,
+    collect_environment,
+    parse_nvidia_smi,
+    read_cpu_flags,
+    read_cpu_model,
+)
 
 
 def test_nvidia_smi_csv_is_parsed():
@@ -12,10 +19,13 @@ def test_nvidia_smi_csv_is_parsed():
     assert parse_nvidia_smi("") == () and parse_nvidia_smi("garbage") == ()
 
 
-def test_cpu_model_comes_from_cpuinfo(tmp_path):
+def test_cpu_model_and_int8_flags_come_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\n")
+    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\n"
+                    "flags\t\t: fpu sse2 avx2 fma avx512f avx512_vnni sha_ni\n")
     assert read_cpu_model(info) == "AMD EPYC 9654 96-Core Processor"
+    assert read_cpu_flags(info) == ("avx2", "fma", "avx512f", "avx512_vnni")
+    assert read_cpu_flags(tmp_path / "missing") == ()
     assert read_cpu_model(tmp_path / "missing")  # falls back to the platform module, never empty
 
 
