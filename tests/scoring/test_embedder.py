@@ -117,3 +117,37 @@ def test_onnx_matches_sentence_transformers():
     assert np.abs(onnx_rows - torch_rows).max() < 1e-4
     int8_rows = embedder.load_encoder("onnx-int8", folder=folder).encode(sentences)
     assert ((int8_rows * onnx_rows).sum(axis=1) > 0.95).all()
+
+
+def test_get_encoder_is_one_shared_instance(monkeypatch):
+    calls = []
+
+    def fake_load(backend=None, *, folder=None):
+        calls.append(backend)
+        return CountingEncoder()
+
+    monkeypatch.setattr(embedder, "_encoder", None)
+    monkeypatch.setattr(embedder, "load_encoder", fake_load)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(embedder.get_encoder())) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(e) for e in seen}) == 1
+    assert isinstance(seen[0], CachedEncoder)
+
+
+def test_build_manifest_decides_rebuild(tmp_path):
+    import json
+
+    from scoring.build import FP32_FILE, INT8_FILE, MANIFEST, TOKENIZER_FILES, is_built
+
+    assert not is_built(tmp_path)
+    for name in (FP32_FILE, INT8_FILE, *TOKENIZER_FILES):
+        (tmp_path / name).write_text("x")
+    (tmp_path / MANIFEST).write_text(json.dumps({"fingerprint": {"torch": "1"}}))
+    assert is_built(tmp_path) and is_built(tmp_path, {"torch": "1"})
+    assert not is_built(tmp_path, {"torch": "2"})  # a library upgrade rebuilds
+    (tmp_path / INT8_FILE).unlink()
+    assert not is_built(tmp_path)
