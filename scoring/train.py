@@ -2,6 +2,9 @@
 
     python -m scoring.train [--data FILE.jsonl ...] [--out scoring/data/matcher_model.json]
 
+Extra files (for example interviewer overrides exported by interviews.overrides.export_training_rows) can be added
+with --data; rows on the held-out test questions are left out so the test figure stays honest.
+
 Only the ``train`` and ``dev`` questions are used (scoring/data/labelled_{train,dev}.jsonl): the regularisation strength and the decision threshold are chosen
 by question-grouped cross-validation over them (a question's rows never sit on both sides of a fold), then the
 model is refitted on all of them. The ``test`` questions (labelled_test.jsonl) are left for ``python -m scoring.evaluate``.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +25,7 @@ from scoring.features import FEATURES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_FILES = (DATA_DIR / "labelled_train.jsonl", DATA_DIR / "labelled_dev.jsonl")
+TEST_FILE = DATA_DIR / "labelled_test.jsonl"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 FOLDS = 6
@@ -125,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for path in args.data for r in load_rows(path)]
     if any(r.get("split") == "test" for r in rows):
         parser.error("refusing to train on rows marked split=test")
+    held_out = {r["question_id"] for r in load_rows(TEST_FILE)} if TEST_FILE.exists() else set()
+    kept = [r for r in rows if r.get("question_id") not in held_out]
+    if len(kept) < len(rows):  # e.g. interviewer overrides exported from the app for a test question
+        print(f"scoring.train: left out {len(rows) - len(kept)} rows on held-out test questions", file=sys.stderr)
+    rows = [{**r, "question_id": r.get("question_id", f"row-{k}")} for k, r in enumerate(kept)]
     x, y, owners = featurise_rows(rows)
     groups = np.array([rows[k]["question_id"] for k in owners])
     c, threshold, cv_f1 = select(x, y, groups)

@@ -82,3 +82,14 @@ def test_train_refuses_test_rows(tmp_path):
     path = _rows(tmp_path, [{"text": "x", "points": ["a"], "covered": [], "split": "test", "question_id": "q"}])
     with pytest.raises(SystemExit):
         train.main(["--data", str(path), "--out", str(tmp_path / "m.json")])
+
+
+def test_train_leaves_out_test_questions(tmp_path, patched_encoder, capsys):
+    test_question = train.load_rows(train.TEST_FILE)[0]["question_id"]
+    rows = [{"question_id": test_question, "text": "x y", "points": ["a b"], "covered": [0]}]
+    rows += [{"question_id": f"q{k}", "text": f"uses tensorrt fp16 {k}" if k % 2 else f"nothing here {k}",
+              "points": ["Uses TensorRT FP16"], "covered": [0] if k % 2 else []} for k in range(12)]
+    out = tmp_path / "m.json"
+    assert train.main(["--data", str(_rows(tmp_path, rows)), "--out", str(out)]) == 0
+    assert "left out 1 rows" in capsys.readouterr().err
+    assert json.loads(out.read_text())["info"]["pairs"] == 12
