@@ -5,7 +5,7 @@ import streamlit as st
 from interviews.db import session_scope
 from interviews.notes import load_note, save_note
 from interviews.overrides import record_decisions
-from scoring.matcher import match_question
+from scoring.matcher import match_question, warm_points
 from ui.auth import require_role
 from ui.components import bank_kit_title, inert, question_label
 from ui.matching_view import coverage_summary, decisions, missing_follow_ups
@@ -27,6 +27,7 @@ stage = kit.stages[stage_names.index(stage_name)]
 question_id = st.radio("Question", stage.questions, key=f"{PAGE}.question",
                        format_func=lambda qid: question_label(bank.question(qid)))
 question = bank.question(question_id)
+warm_points(question.rubric, encoder=svc.encoder())  # the first match then only encodes the notes
 
 with st.expander("What to look for, red flags and rating guide"):
     st.markdown(f"**Why we ask it.** {inert(question.why_asked)}")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from interviews.db import session_scope
 from interviews.practice import list_attempts, progress, save_attempt
-from scoring.matcher import match_question
+from scoring.matcher import match_question, warm_points
 from ui.auth import require_role
 from ui.components import inert, question_label
 from ui.matching_view import coverage_list, coverage_summary, progress_table
@@ -20,6 +20,7 @@ st.caption("Answer as you would in the interview. Your answers are visible to yo
 question_id = st.selectbox("Question", [q.id for q in bank.questions], key=f"{PAGE}.question",
                            format_func=lambda qid: question_label(bank.question(qid)))
 question = bank.question(question_id)
+warm_points(question.rubric, encoder=svc.encoder())  # the first check then only encodes the answer
 st.subheader(inert(question.prompt), anchor=False)
 
 with st.form(f"{PAGE}.form"):
