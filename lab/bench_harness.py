@@ -83,8 +83,9 @@ def side_by_side(model: Path, config: SessionConfig, *, rounds: int = 8, block_s
                       harness_io_binding_p50_ms=statistics.median(bound), rounds=rounds, runs_per_round=runs)
 
 
-def variant_specs(default_size: int = 160) -> list[VariantSpec]:
-    s = SessionConfig(input_size=default_size)
+def variant_specs(default_size: int = 160, threads: int = 0) -> list[VariantSpec]:
+    """The issue's variant list; ``threads`` sets the intra-op threads of every row but the two thread rows."""
+    s = SessionConfig(input_size=default_size, intra_op_threads=threads)
 
     def static(name: str, **options) -> VariantSpec:
         return VariantSpec(name, quantize="static", static=StaticQuantOptions(**options), session=s)
@@ -107,17 +108,18 @@ def variant_specs(default_size: int = 160) -> list[VariantSpec]:
     return specs
 
 
-def print_variant_table(model: Path, *, quick: bool) -> None:
+def print_variant_table(model: Path, *, quick: bool, threads: int = 0) -> None:
     policy = MeasurePolicy(min_time_s=0.3, min_runs=30) if quick else MeasurePolicy(min_time_s=3.0, min_runs=300)
     print(f"# model {model}   load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}   "
-          f"policy: >= {policy.min_time_s} s and >= {policy.min_runs} runs after warm-up")
+          f"policy: >= {policy.min_time_s} s and >= {policy.min_runs} runs after warm-up; threads "
+          f"{threads or 'default'}")
     header = f"{'variant':42} {'batch':>5} {'size':>4} {'p50 ms':>8} {'ms/img':>7} {'cv%':>5} {'speed-up':>8} " \
-             f"{'mAP@0.5':>8} {'Δ pts':>6} {'counts':>6} {'MB':>6}"
+             f"{'e2e p50':>8} {'mAP@0.5':>8} {'Δ pts':>6} {'counts':>6} {'MB':>6}"
     print(header)
     print("-" * len(header))
     base = None
     with tempfile.TemporaryDirectory(prefix="lab-variants-") as out:
-        for spec in variant_specs():
+        for spec in variant_specs(threads=threads):
             try:
                 run = run_variant(model, spec, out_dir=Path(out), policy=policy)
             except Exception as exc:  # noqa: BLE001 - one broken variant must not hide the others
@@ -127,8 +129,9 @@ def print_variant_table(model: Path, *, quick: bool) -> None:
             per_image, map50 = lat.p50_ms / batch, (run.accuracy or {}).get("map50", float("nan"))
             base = base or (per_image, map50)
             delta = (map50 - base[1]) * 100
+            e2e = lat.end_to_end.p50_ms if lat.end_to_end else float("nan")
             print(f"{spec.name:42} {batch:5d} {lat.input_shape[2]:4d} {lat.p50_ms:8.3f} {per_image:7.3f} "
-                  f"{lat.model_only.cv * 100:5.1f} {base[0] / per_image:7.2f}x {map50:8.4f} {delta:+6.2f} "
+                  f"{lat.model_only.cv * 100:5.1f} {base[0] / per_image:7.2f}x {e2e:8.3f} {map50:8.4f} {delta:+6.2f} "
                   f"{'yes' if delta >= -1.0 else 'no':>6} {run.size_bytes / 1e6:6.2f}")
     print(f"# environment: {lat.environment.cpu_model}, {lat.environment.logical_cpus} CPUs, onnxruntime "
           f"{lat.environment.onnxruntime}, GPU: {', '.join(g.name for g in lat.environment.gpus) or 'none'}")
@@ -143,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--quick", action="store_true", help="short runs: a smoke test, not figures to quote")
     sub.choices["side-by-side"].add_argument("--rounds", type=int, default=8)
     sub.choices["side-by-side"].add_argument("--block", type=float, default=1.0, help="seconds per block")
+    sub.choices["variants"].add_argument("--threads", type=int, default=0, help="intra-op threads of every row")
     sub.choices["side-by-side"].add_argument("--threads", type=int, default=0)
     sub.choices["side-by-side"].add_argument("--size", type=int, default=160)
     args = parser.parse_args(argv)
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such model file: {model}", file=sys.stderr)
         return 1
     if args.command == "variants":
-        print_variant_table(model, quick=args.quick)
+        print_variant_table(model, quick=args.quick, threads=args.threads)
         return 0
     config = SessionConfig(intra_op_threads=args.threads, input_size=args.size)
     rounds, block = (2, 0.2) if args.quick else (args.rounds, args.block)
