@@ -180,6 +180,20 @@ def drift_chart(runs: list[LabRun], baseline: LabRun) -> go.Figure:
     return fig
 
 
+def class_drift_table(runs: list[LabRun], baseline: LabRun) -> pd.DataFrame:
+    """Per-class AP@0.5 change against the baseline, in points: where a variant's accuracy went."""
+    base = (baseline.accuracy or {}).get("per_class", {})
+    rows = []
+    for r in runs:
+        per_class = (r.accuracy or {}).get("per_class", {})
+        if r.id == baseline.id or not per_class:
+            continue
+        rows.append({"variant": f"#{r.id} {r.variant}",
+                     **{name: round((m["ap50"] - base[name]["ap50"]) * 100, 2)
+                        for name, m in per_class.items() if name in base}})
+    return pd.DataFrame(rows)
+
+
 def leaderboard(runs: list[LabRun], baseline: LabRun) -> Leaderboard:
     base = VariantScore(f"#{baseline.id} {baseline.variant}", per_image_ms(baseline), baseline.map50)
     return build_leaderboard(base, scores(runs))

@@ -121,6 +121,8 @@ if baseline is None:
 
 st.subheader("Accuracy drift against the baseline", anchor=False)
 st.plotly_chart(lab_view.drift_chart(runs, baseline), key=k("drift"))
+st.caption("Per class: change of AP@0.5 against the baseline, in points.")
+st.dataframe(lab_view.class_drift_table(runs, baseline), hide_index=True, key=k("class_drift"))
 
 st.subheader("Leaderboard", anchor=False)
 st.caption("A variant counts only when its mAP@0.5 is within 1 point of the baseline's; ranked by p50 speed-up "

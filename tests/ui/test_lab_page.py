@@ -54,7 +54,9 @@ def lab_page(isolated_settings, monkeypatch, tmp_path):
         map50 = {"none": 0.85, "static": 0.845}[spec.quantize]
         return lab.variants.VariantRun(spec=spec, model_path=str(baseline), size_bytes=1000, latency=report,
                                        accuracy={"map50": map50, "map50_95": 0.5, "f1": 0.8, "precision": 0.8,
-                                                 "recall": 0.8, "mean_iou": 0.7})
+                                                 "recall": 0.8, "mean_iou": 0.7,
+                                                 "per_class": {"scratch": {"ap50": map50 - 0.01},
+                                                               "spot": {"ap50": map50 + 0.01}}})
 
     monkeypatch.setattr(lab.variants, "run_variant", fake_run_variant)
     get_services.clear()
@@ -97,9 +99,20 @@ def test_baseline_then_static_int8_fill_the_table_and_the_leaderboard(lab_page):
     table = at.dataframe[0].value
     assert list(table["variant"]) == ["fp32", "int8-QDQ-MinMax-pc"]
     assert table["Δ mAP@0.5 (points)"].iloc[1] == pytest.approx(-0.5)
-    board = at.dataframe[1].value
+    drift = at.dataframe[1].value
+    assert list(drift.columns) == ["variant", "scratch", "spot"] and drift["scratch"].iloc[0] == pytest.approx(-0.5)
+    board = at.dataframe[2].value
     assert set(board["counts"]) == {"yes"}
     assert not at.button(key="lab.run").disabled and at.session_state["lab.running"] is False
+
+
+def test_a_click_while_a_run_is_pending_starts_no_second_run(lab_page):
+    at = open_page(User("Cat", "candidate"))
+    at.session_state["lab.running"] = True  # a run was requested and has not started yet
+    at = click_run(at)  # the second click: its callback sees the pending run and does nothing
+    assert not at.exception and len(lab_page) == 1
+    at = at.run()
+    assert len(lab_page) == 1 and len(at.dataframe[0].value) == 1
 
 
 def test_a_failed_run_is_a_message_and_the_page_stays_up(lab_page):
