@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--size", type=int, default=None, help="input height and width for dynamic models")
     bench.add_argument("--opt-level", choices=[g.value for g in GraphLevel], default=GraphLevel.ORT_ENABLE_ALL.value)
     bench.add_argument("--no-io-binding", action="store_true", help="time session.run with numpy inputs instead")
+    bench.add_argument("--no-spin", action="store_true", help="session.intra_op.allow_spinning = 0")
     bench.add_argument("--cuda-graph", action="store_true", help="CUDA: enable_cuda_graph")
     bench.add_argument("--trt-fp16", action="store_true", help="TensorRT: trt_fp16_enable")
     bench.add_argument("--min-time", type=float, default=2.0, help="seconds of measurement at least")
@@ -75,6 +76,7 @@ def _bench(args) -> dict:
     config = SessionConfig(provider=Provider(args.provider), intra_op_threads=args.threads,
                            inter_op_threads=args.inter_threads, graph_level=GraphLevel(args.opt_level),
                            batch_size=args.batch, input_size=args.size, io_binding=not args.no_io_binding,
+                           allow_spinning=not args.no_spin,
                            cuda=CudaOptions(enable_cuda_graph=args.cuda_graph),
                            tensorrt=TensorrtOptions(trt_fp16_enable=args.trt_fp16))
     policy = MeasurePolicy(min_time_s=args.min_time, min_runs=args.min_runs)

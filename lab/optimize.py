@@ -86,6 +86,7 @@ class SessionConfig:
     batch_size: int = 1
     input_size: int | None = None  # square height and width for dynamic models; None: the manifest default
     io_binding: bool = True
+    allow_spinning: bool = True  # intra-op threads busy-wait between runs: faster alone, worse on a shared CPU
     cuda: CudaOptions = field(default_factory=CudaOptions)
     tensorrt: TensorrtOptions = field(default_factory=TensorrtOptions)
 
@@ -126,6 +127,7 @@ def make_session_options(config: SessionConfig, *, optimized_model_filepath: Pat
     options.intra_op_num_threads = config.intra_op_threads
     options.inter_op_num_threads = config.inter_op_threads
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if config.allow_spinning else "0")
     if optimized_model_filepath is not None:
         options.optimized_model_filepath = str(optimized_model_filepath)
     return options

@@ -59,6 +59,8 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
     intra = c3.number_input("Intra-op threads (0 = default)", 0, 16, 0, key=k("intra"))
     inter = c3.number_input("Inter-op threads (0 = default)", 0, 16, 0, key=k("inter"))
     io_binding = c3.checkbox("IO binding", value=True, key=k("io_binding"))
+    spinning = c3.checkbox("Thread spinning (allow_spinning)", value=True, key=k("spinning"),
+                           help="Idle intra-op threads busy-wait: faster on an idle machine, slower on a shared one.")
     cuda_graph = c3.checkbox("CUDA: enable_cuda_graph", key=k("cuda_graph"))
     trt_fp16 = c3.checkbox("TensorRT: trt_fp16_enable", key=k("trt_fp16"))
     trt_int8 = c3.checkbox("TensorRT: trt_int8_enable", key=k("trt_int8"))
@@ -66,7 +68,7 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
     session = SessionConfig(
         provider=Provider(provider), intra_op_threads=int(intra), inter_op_threads=int(inter),
         graph_level=GraphLevel(level), batch_size=int(batch), input_size=int(size),
-        io_binding=io_binding, cuda=CudaOptions(enable_cuda_graph=cuda_graph),
+        io_binding=io_binding, allow_spinning=spinning, cuda=CudaOptions(enable_cuda_graph=cuda_graph),
         tensorrt=TensorrtOptions(trt_fp16_enable=trt_fp16, trt_int8_enable=trt_int8))
     static = StaticQuantOptions(quant_format=QuantFormatOption(fmt), per_channel=per_channel,
                                 calibration=CalibrationOption(calibration), reduce_range=reduce_range,
@@ -89,6 +91,7 @@ def describe_spec(spec: VariantSpec, default_size: int) -> str:
     level = s.graph_level.value.removeprefix("ORT_").lower()
     parts += [level] if s.graph_level is not GraphLevel.ORT_ENABLE_ALL else []
     parts += ["no-iobind"] if not s.io_binding else []
+    parts += ["no-spin"] if not s.allow_spinning else []
     return " ".join(parts)
 
 

@@ -114,6 +114,8 @@ def test_provider_chain_asks_for_gpu_options_and_keeps_cpu_last():
     assert [n for n, _ in provider_chain(SessionConfig())] == ["CPUExecutionProvider"]
 
 
-def test_threads_are_applied_to_the_session(conv_model):
-    session = create_session(conv_model, SessionConfig(intra_op_threads=1, inter_op_threads=1))
-    assert session.get_session_options().intra_op_num_threads == 1
+def test_threads_and_spinning_are_applied_to_the_session(conv_model):
+    session = create_session(conv_model, SessionConfig(intra_op_threads=1, inter_op_threads=1, allow_spinning=False))
+    options = session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
