@@ -101,6 +101,7 @@ def variant_specs(default_size: int = 160, threads: int = 0) -> list[VariantSpec
               VariantSpec("int8 dynamic", quantize="dynamic", session=s),
               VariantSpec("fp32 threads=1", session=s.with_changes(intra_op_threads=1)),
               VariantSpec("fp32 threads=2", session=s.with_changes(intra_op_threads=2)),
+              VariantSpec("fp32 allow_spinning=0", session=s.with_changes(allow_spinning=False)),
               VariantSpec("fp32 batch=8", session=s.with_changes(batch_size=8)),
               VariantSpec("fp32 input 128", session=s.with_changes(input_size=128)),
               VariantSpec("int8 QDQ per-channel MinMax rr, input 128", quantize="static",
