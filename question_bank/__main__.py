@@ -43,7 +43,7 @@ def _search(args: argparse.Namespace) -> int:
     from scoring.embedder import get_encoder
 
     bank = load_bank(_bank_dir(args.dir))
-    hits = BankIndex(bank, get_encoder()).search(args.query, k=args.k)
+    hits = BankIndex(bank, get_encoder(), cache_dir=get_settings().cache_dir / "bank_index").search(args.query, k=args.k)
     if not hits:
         print("no results", file=sys.stderr)
         return 1

@@ -6,9 +6,11 @@ pass a tiny deterministic encoder and the app passes the bundled MiniLM model (`
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -52,16 +54,40 @@ def filter_questions(bank: Bank, filters: Filters) -> list[Question]:
     return [q for q in bank.questions if filters.accepts(q)]
 
 
+def question_vectors(bank: Bank, encoder: Encoder, cache_dir: Path | None = None) -> np.ndarray:
+    """The questions' embeddings, read from ``cache_dir`` when the same model already encoded the same texts.
+
+    The cache key hashes every question's search text together with the model's embedding of a fixed probe
+    sentence, so a changed question, another model or other weights can never reuse stale vectors.
+    """
+    texts = [q.search_text() for q in bank.questions]
+    if cache_dir is None:
+        return np.ascontiguousarray(encoder.encode(texts), dtype=np.float32)
+    probe = np.asarray(encoder.encode(["vision interview studio cache probe"]), dtype=np.float32)
+    digest = hashlib.sha256(np.round(probe, 4).tobytes() + "\x1f".join(texts).encode()).hexdigest()[:24]
+    path = Path(cache_dir) / f"bank-{digest}.npy"
+    if path.exists():
+        cached = np.load(path)
+        if cached.shape[0] == len(texts):
+            return np.ascontiguousarray(cached, dtype=np.float32)
+    vectors = np.ascontiguousarray(encoder.encode(texts), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vectors)
+    tmp.replace(path)
+    return vectors
+
+
 class BankIndex:
     """A faiss index over the bank's questions; built once, then read-only and safe to share between threads."""
 
-    def __init__(self, bank: Bank, encoder: Encoder):
+    def __init__(self, bank: Bank, encoder: Encoder, *, cache_dir: Path | None = None):
         import faiss  # lazy: faiss is only needed once someone searches
 
         self._bank = bank
         self._encoder = encoder
         self._lock = threading.Lock()
-        vectors = np.ascontiguousarray(encoder.encode([q.search_text() for q in bank.questions]), dtype=np.float32)
+        vectors = question_vectors(bank, encoder, cache_dir)
         self._index = faiss.IndexFlatIP(vectors.shape[1])
         self._index.add(vectors)
 

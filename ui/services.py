@@ -47,7 +47,7 @@ class Services:
             if self._index is None:
                 from question_bank.search import BankIndex
 
-                self._index = BankIndex(self.bank, self.encoder())
+                self._index = BankIndex(self.bank, self.encoder(), cache_dir=self.settings.cache_dir / "bank_index")
             return self._index
 
 

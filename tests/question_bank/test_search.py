@@ -48,3 +48,26 @@ def test_blank_queries_return_nothing(bank, fake_encoder, query):
 def test_huge_and_odd_queries_are_bounded(bank, fake_encoder):
     index = BankIndex(bank, fake_encoder)
     assert len(index.search("🚀 <script>alert(1)</script> " * 10_000, k=5)) == 5
+
+
+def test_vectors_are_cached_on_disk_and_invalidated_by_content(bank, fake_encoder, tmp_path):
+    from question_bank.search import question_vectors
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner, self.texts = inner, 0
+
+        def encode(self, texts):
+            self.texts += len(texts)
+            return self.inner.encode(texts)
+
+    first = Counting(fake_encoder)
+    vectors = question_vectors(bank, first, tmp_path)
+    assert first.texts == len(bank.questions) + 1
+    again = Counting(fake_encoder)
+    assert (question_vectors(bank, again, tmp_path) == vectors).all()
+    assert again.texts == 1, "only the probe sentence is encoded when the cache is valid"
+    smaller = bank.model_copy(update={"questions": bank.questions[:-1]})
+    third = Counting(fake_encoder)
+    assert question_vectors(smaller, third, tmp_path).shape[0] == len(bank.questions) - 1
+    assert third.texts == len(bank.questions), "changed content is re-encoded"
