@@ -27,7 +27,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_DATABASE_URL", "", "SQLAlchemy URL of the database; empty means a SQLite file in VIS_DATA_DIR."),
     Setting("VIS_CACHE_DIR", ".cache", "Folder for artefacts built at set-up: the ONNX embedding model, the demo data set."),
     Setting("VIS_BANK_DIR", "question_bank/data", "Folder holding the question bank's YAML files."),
-    Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (ONNX if built, else torch), onnx, onnx-int8 or torch."),
+    Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (the fastest ONNX export built, else torch), onnx, onnx-int8, "
+            "onnx-int8-l2 or torch."),
     Setting("VIS_MAX_TEXT_CHARS", "20000", "Longest note or answer the matcher reads; longer text is cut with a notice."),
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
@@ -63,8 +64,8 @@ class Settings:
         data_dir = _resolve(raw["VIS_DATA_DIR"])
         url = raw["VIS_DATABASE_URL"] or f"sqlite:///{data_dir / 'studio.db'}"
         embedder = raw["VIS_EMBEDDER"]
-        if embedder not in {"auto", "onnx", "onnx-int8", "torch"}:
-            raise ValueError(f"VIS_EMBEDDER must be auto, onnx, onnx-int8 or torch, not {embedder!r}")
+        if embedder not in {"auto", "onnx", "onnx-int8", "onnx-int8-l2", "torch"}:
+            raise ValueError(f"VIS_EMBEDDER must be auto, onnx, onnx-int8, onnx-int8-l2 or torch, not {embedder!r}")
         return cls(
             data_dir=data_dir,
             database_url=url,

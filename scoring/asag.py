@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scoring.embedder import BACKENDS
 from scoring.features import FEATURES
 from scoring.glossary import get_glossary
 from settings import PROJECT_ROOT
@@ -197,7 +198,8 @@ class _DiskCache:
 
     def __init__(self, encoder, folder: Path) -> None:
         self.inner, self.dim, self.name = encoder, encoder.dim, getattr(encoder, "name", "encoder")
-        self.path = folder / f"embeddings-{self.name}.npz"
+        # keyed by the export's digest too, so a rebuilt or different encoder never reads another one's vectors
+        self.path = folder / f"embeddings-{self.name}-{getattr(encoder, 'version', 'unknown')}.npz"
         self.rows: dict[str, np.ndarray] = {}
         self.dirty = False
         if self.path.exists():
@@ -221,8 +223,8 @@ class _DiskCache:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.asag", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"folder with the ASAG files ({DEFAULT_DATA})")
-    parser.add_argument("--backend", default="onnx", choices=["auto", "onnx", "onnx-int8", "torch"],
-                        help="embedding back end (default onnx: fp32, identical to sentence-transformers)")
+    parser.add_argument("--backend", default="auto", choices=list(BACKENDS),
+                        help="embedding back end (default auto: the one the app uses, which the matcher was fitted on)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     from scoring.embedder import load_encoder

@@ -1,6 +1,6 @@
 """Latency of matching a 300-word interviewer note against 8 rubric points.
 
-    python -m scoring.bench [--backend auto|onnx|onnx-int8|torch] [--repeat 40] [--json]
+    python -m scoring.bench [--backend auto|onnx|onnx-int8|onnx-int8-l2|torch] [--repeat 40] [--json]
 
 - ``cold``: nothing cached (a fresh embedding cache each time; the model itself is loaded once, before timing);
 - ``one_sentence_changed``: the note was matched before, then one sentence is edited, as while typing;
@@ -16,6 +16,8 @@ import json
 import time
 
 import numpy as np
+
+from scoring.embedder import BACKENDS
 
 POINTS = (
     "Profiles the full pipeline on the Jetson with Nsight Systems, tegrastats or per-stage timers first",
@@ -95,7 +97,7 @@ def run(backend: str | None, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=None, choices=["auto", "onnx", "onnx-int8", "torch"])
+    parser.add_argument("--backend", default=None, choices=list(BACKENDS))
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

