@@ -2,7 +2,9 @@
 
 Backbone of Conv+BN+ReLU blocks down to stride 32, a top-down feature pyramid (nearest upsampling + add) back to
 stride 4, and two heads at stride 4: ``heatmap`` (sigmoid, one channel a class) and ``box`` (dx, dy, log w, log h in
-cells). Only Conv, BatchNorm, ReLU, Resize, Add and Sigmoid: everything onnxruntime's static int8 QDQ quantises.
+cells). Only Conv, BatchNorm, ReLU6 (Clip), Resize, Add and Sigmoid: everything onnxruntime's static int8 QDQ quantises.
+ReLU6 bounds every activation to [0, 6], so a MinMax calibration spends its 256 levels on that range rather than on
+rare outliers (plain ReLU lost about 2 points of mAP@0.5 to int8 here; the stem was the most sensitive layer).
 Layers are at least 24 channels wide so that int8 kernels have work to do.
 """
 
@@ -21,7 +23,7 @@ _REGRESSION_MIN_WEIGHT = 0.4  # cells whose Gaussian is at least this learn the 
 
 def conv_bn_relu(cin: int, cout: int, kernel: int = 3, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(cout),
-                         nn.ReLU(inplace=True))
+                         nn.ReLU6(inplace=True))
 
 
 class DefectNet(nn.Module):
@@ -94,3 +96,24 @@ def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def box_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Weighted L1 on (dx, dy, log w, log h) at the cells near each centre."""
     return (torch.abs(pred - target) * weight).sum() / (weight.sum() * 4).clamp(min=1.0)
+
+
+def _corners(reg: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """(dx, dy, log w, log h) maps -> x1, y1, x2, y2 in cells, as the decoder reads them (the cell's own index
+    cancels out of IoU, so it is left out)."""
+    w, h = torch.exp(reg[:, 2].clamp(max=6.0)), torch.exp(reg[:, 3].clamp(max=6.0))
+    return reg[:, 0] - w / 2, reg[:, 1] - h / 2, reg[:, 0] + w / 2, reg[:, 1] + h / 2
+
+
+def giou_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Weighted 1 - GIoU between the decoded predicted and true boxes at the cells near each centre (TTFNet): the
+    thin scratch and crack boxes need their width right to the pixel, which L1 on log-sizes does not insist on."""
+    px1, py1, px2, py2 = _corners(pred)
+    tx1, ty1, tx2, ty2 = _corners(target)
+    inter = (torch.min(px2, tx2) - torch.max(px1, tx1)).clamp(min=0) * (torch.min(py2, ty2) - torch.max(py1, ty1)).clamp(
+        min=0)
+    union = (px2 - px1) * (py2 - py1) + (tx2 - tx1) * (ty2 - ty1) - inter
+    hull = (torch.max(px2, tx2) - torch.min(px1, tx1)) * (torch.max(py2, ty2) - torch.min(py1, ty1))
+    giou = inter / union.clamp(min=1e-6) - (hull - union) / hull.clamp(min=1e-6)
+    w = weight[:, 0]
+    return ((1.0 - giou) * w).sum() / w.sum().clamp(min=1.0)

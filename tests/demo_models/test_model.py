@@ -71,7 +71,7 @@ def test_committed_model_is_opset_17_with_dynamic_batch_and_size(manifest):
     assert dims[1] == 3 and all(isinstance(d, str) and d for d in (dims[0], dims[2], dims[3]))
     assert model.graph.input[0].name == manifest["input"]["name"]
     ops = {n.op_type for n in model.graph.node}
-    assert ops <= {"Conv", "Relu", "Add", "Resize", "Sigmoid", "BatchNormalization", "Constant", "Shape",
+    assert ops <= {"Conv", "Relu", "Clip", "Add", "Resize", "Sigmoid", "BatchNormalization", "Constant", "Shape",
                    "Gather", "Cast", "Concat", "Slice", "Unsqueeze", "Mul", "Floor"}
 
 
