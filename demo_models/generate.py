@@ -104,7 +104,8 @@ def _nuisances(rng: np.random.Generator, image: np.ndarray) -> None:
     specks = int(rng.integers(0, 16))
     if specks:
         dust = np.zeros((size, size), np.float32)
-        for x, y, sign in zip(rng.integers(0, size, specks), rng.integers(0, size, specks), rng.choice([-1, 1], specks)):
+        xs, ys, signs = rng.integers(0, size, specks), rng.integers(0, size, specks), rng.choice([-1, 1], specks)
+        for x, y, sign in zip(xs, ys, signs):
             cv2.circle(dust, (int(x), int(y)), int(rng.integers(0, 2)), float(sign * rng.uniform(35.0, 70.0)), -1)
         image += cv2.GaussianBlur(dust, (0, 0), 0.6)[:, :, None]
 
@@ -237,7 +238,8 @@ def _coco(split: str, records: list[tuple[str, list[Defect]]], size: int, seed: 
 
 
 def write_dataset(out_dir: Path, *, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> dict:
-    """Write every split as PNG images plus ``<split>/annotations.json`` (COCO) and ``dataset.json``; return the latter."""
+    """Write every split as PNG images plus ``<split>/annotations.json`` (COCO), and ``dataset.json``, which it
+    returns."""
     sizes = dict(SPLIT_SIZES if sizes is None else sizes)
     out_dir = Path(out_dir)
     for split_index, (split, count) in enumerate(sizes.items()):

@@ -110,8 +110,8 @@ def giou_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) ->
     thin scratch and crack boxes need their width right to the pixel, which L1 on log-sizes does not insist on."""
     px1, py1, px2, py2 = _corners(pred)
     tx1, ty1, tx2, ty2 = _corners(target)
-    inter = (torch.min(px2, tx2) - torch.max(px1, tx1)).clamp(min=0) * (torch.min(py2, ty2) - torch.max(py1, ty1)).clamp(
-        min=0)
+    inter_w = (torch.min(px2, tx2) - torch.max(px1, tx1)).clamp(min=0)
+    inter = inter_w * (torch.min(py2, ty2) - torch.max(py1, ty1)).clamp(min=0)
     union = (px2 - px1) * (py2 - py1) + (tx2 - tx1) * (ty2 - ty1) - inter
     hull = (torch.max(px2, tx2) - torch.min(px1, tx1)) * (torch.max(py2, ty2) - torch.min(py1, ty1))
     giou = inter / union.clamp(min=1e-6) - (hull - union) / hull.clamp(min=1e-6)

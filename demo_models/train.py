@@ -176,8 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     threshold = _best_f1_threshold(session, splits["val"])
     val, test = _report(session, splits["val"], threshold), _report(session, splits["test"], threshold)
     training = {
-        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "optimizer": "AdamW + one-cycle", "loss": "focal + 0.5 L1 + 2 GIoU",
-        "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "threads": args.threads, "seed": args.seed, "torch": torch.__version__,
+        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "optimizer": "AdamW + one-cycle",
+        "loss": "focal + 0.5 L1 + 2 GIoU", "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
+        "threads": args.threads, "seed": args.seed, "torch": torch.__version__,
         "parameters": sum(p.numel() for p in model.parameters()), "final_loss": round(losses[-1], 4),
         "val_map50": round(val.map50, 4), "val_map50_95": round(val.map50_95, 4),
         "test_map50": round(test.map50, 4), "test_map50_95": round(test.map50_95, 4),

@@ -95,7 +95,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold
     return np.asarray(keep, np.int64)
 
 
-def _decode_one(heat: np.ndarray, peaks: np.ndarray, reg: np.ndarray, stride_xy: tuple[float, float], scale_xy: tuple[float, float],
+def _decode_one(heat: np.ndarray, peaks: np.ndarray, reg: np.ndarray, stride_xy: tuple[float, float],
+                scale_xy: tuple[float, float],
                 original_size: tuple[int, int], score_threshold: float, nms_iou: float,
                 max_detections: int) -> list[Detection]:
     labels, rows, cols = np.nonzero(peaks)
