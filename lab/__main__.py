@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--reduce-range", action="store_true")
     optimize.add_argument("--activation", choices=[t.value for t in QuantTypeOption], default="QUInt8",
                           help="static: activation type (QUInt8 fuses on x86 CPUs; QInt8 for TensorRT)")
+    optimize.add_argument("--io-convs-fp32", action="store_true",
+                          help="static: keep the first Conv and the output heads' last Convs in float")
     optimize.add_argument("--fp16", action="store_true")
     optimize.add_argument("--opt-level", choices=[g.value for g in GraphLevel])
     optimize.add_argument("--size", type=int, default=None, help="static: calibration input size")
@@ -134,7 +136,8 @@ def _optimize(args) -> dict:
                                                  per_channel=not args.per_tensor,
                                                  calibration=CalibrationOption(args.calibration),
                                                  reduce_range=args.reduce_range,
-                                                 activation_type=QuantTypeOption(args.activation)),
+                                                 activation_type=QuantTypeOption(args.activation),
+                                                 io_convs_fp32=args.io_convs_fp32),
                        offline_level=GraphLevel(args.opt_level) if args.opt_level else None,
                        session=SessionConfig(input_size=args.size))
     if spec.quantize == "none" and not spec.fp16 and spec.offline_level is None:

@@ -207,6 +207,7 @@ class StaticQuantOptions:
     calibration: CalibrationOption = CalibrationOption.MinMax
     reduce_range: bool = False
     activation_type: QuantTypeOption = QuantTypeOption.QUInt8
+    io_convs_fp32: bool = False  # mixed precision: the input's first Conv and the output heads' last Convs stay float
 
 
 def _first_input_name(model_path: Path | str) -> str:
@@ -215,6 +216,24 @@ def _first_input_name(model_path: Path | str) -> str:
     model = onnx.load(str(model_path), load_external_data=False)
     initializers = {init.name for init in model.graph.initializer}
     return next(i.name for i in model.graph.input if i.name not in initializers)
+
+
+def io_conv_names(model_path: Path | str) -> list[str]:
+    """Names of the Convs that read a graph input and of the last Conv on the way to each graph output: the layers
+    most sensitive to int8 (raw pixels in, regression and score maps out)."""
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    inputs = {i.name for i in graph.input}
+    producer = {out: node for node in graph.node for out in node.output}
+    names = [n.name for n in graph.node if n.op_type == "Conv" and inputs & set(n.input)]
+    for output in graph.output:
+        node = producer.get(output.name)
+        while node is not None and node.op_type != "Conv":
+            node = producer.get(node.input[0]) if node.input else None
+        if node is not None and node.name not in names:
+            names.append(node.name)
+    return names
 
 
 def quantize_static_int8(src: Path | str, dst: Path | str, options: StaticQuantOptions = StaticQuantOptions(),
@@ -242,6 +261,7 @@ def quantize_static_int8(src: Path | str, dst: Path | str, options: StaticQuantO
             activation_type=getattr(QuantType, options.activation_type.value),
             weight_type=QuantType.QInt8,
             calibrate_method=getattr(CalibrationMethod, options.calibration.value), extra_options=extra,
+            nodes_to_exclude=io_conv_names(prepared) if options.io_convs_fp32 else None,
         )
     except Exception as exc:
         raise OptimizationError(f"static int8 quantisation failed: {exc}") from exc

@@ -50,6 +50,8 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
     reduce_range = c1.checkbox("reduce_range (7-bit weights)", key=k("reduce_range"),
                                help="On CPUs without VNNI, U8S8 int8 products can saturate 16-bit sums; 7-bit "
                                     "weights avoid it at a small cost in resolution.")
+    io_fp32 = c1.checkbox("Keep first and last Convs in fp32", key=k("io_fp32"),
+                          help="Mixed precision: the layer that reads pixels and the output heads stay float.")
     fp16 = c2.checkbox("fp16 (for GPUs)", key=k("fp16"))
     offline = c2.selectbox("Save graph optimised at", ["(no)"] + [g.value for g in GraphLevel], key=k("offline"))
     level = c2.selectbox("Session graph level", [g.value for g in GraphLevel], index=3, key=k("level"))
@@ -72,7 +74,7 @@ def knob_widgets(k, *, default_size: int) -> VariantSpec:
         tensorrt=TensorrtOptions(trt_fp16_enable=trt_fp16, trt_int8_enable=trt_int8))
     static = StaticQuantOptions(quant_format=QuantFormatOption(fmt), per_channel=per_channel,
                                 calibration=CalibrationOption(calibration), reduce_range=reduce_range,
-                                activation_type=QuantTypeOption(activation))
+                                activation_type=QuantTypeOption(activation), io_convs_fp32=io_fp32)
     spec = variants.VariantSpec(name="", quantize=quantize, static=static, fp16=fp16 and quantize == "none",
                                 offline_level=None if offline == "(no)" else GraphLevel(offline), session=session)
     return variants.VariantSpec(**{**spec.__dict__, "name": name.strip() or describe_spec(spec, default_size)})
@@ -82,7 +84,8 @@ def describe_spec(spec: VariantSpec, default_size: int) -> str:
     parts = [{"none": "fp16" if spec.fp16 else "fp32", "dynamic": "int8-dynamic"}.get(
         spec.quantize, f"int8-{spec.static.quant_format.value}-{spec.static.calibration.value}"
                        f"{'-pc' if spec.static.per_channel else ''}{'-rr' if spec.static.reduce_range else ''}"
-                       f"{'-s8' if spec.static.activation_type is QuantTypeOption.QInt8 else ''}")]
+                       f"{'-s8' if spec.static.activation_type is QuantTypeOption.QInt8 else ''}"
+                       f"{'-iofp32' if spec.static.io_convs_fp32 else ''}")]
     s = spec.session
     parts += [s.provider.value] if s.provider is not Provider.CPU else []
     parts += [f"{s.input_size}px"] if s.input_size not in (None, default_size) else []

@@ -19,14 +19,16 @@ def build_conv_model(path: Path, *, channels: tuple[int, ...] = (8, 16), classes
     for i, out in enumerate(channels):
         w = rng.normal(0, (2.0 / (width * 9)) ** 0.5, (out, width, 3, 3)).astype(np.float32)
         inits += [numpy_helper.from_array(w, f"w{i}"), numpy_helper.from_array(np.zeros(out, np.float32), f"b{i}")]
-        nodes += [helper.make_node("Conv", [previous, f"w{i}", f"b{i}"], [f"c{i}"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        nodes += [helper.make_node("Conv", [previous, f"w{i}", f"b{i}"], [f"c{i}"], name=f"conv{i}", pads=[1, 1, 1, 1],
+                                   strides=[2, 2]),
                   helper.make_node("Relu", [f"c{i}"], [f"r{i}"])]
         previous, width = f"r{i}", out
     for name, out in (("heat", classes), ("box", 4)):
         w = rng.normal(0, 0.1, (out, width, 1, 1)).astype(np.float32)
         bias = numpy_helper.from_array(np.zeros(out, np.float32), f"b_{name}")
         inits += [numpy_helper.from_array(w, f"w_{name}"), bias]
-        nodes.append(helper.make_node("Conv", [previous, f"w_{name}", f"b_{name}"], [f"{name}_logits"]))
+        nodes.append(helper.make_node("Conv", [previous, f"w_{name}", f"b_{name}"], [f"{name}_logits"],
+                                      name=f"conv_{name}"))
     nodes.append(helper.make_node("Sigmoid", ["heat_logits"], ["heatmap"]))
     nodes.append(helper.make_node("Identity", ["box_logits"], ["boxes"]))
     graph = helper.make_graph(

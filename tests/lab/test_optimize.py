@@ -19,6 +19,7 @@ from lab.optimize import (
     TensorrtOptions,
     convert_fp16,
     create_session,
+    io_conv_names,
     optimize_graph,
     provider_chain,
     quantize_dynamic_int8,
@@ -58,6 +59,14 @@ def test_qdq_activation_type_decides_what_the_cpu_fuses(conv_model, tmp_path, ca
                               StaticQuantOptions(activation_type=QuantTypeOption.QInt8), calibration_data=calibration_data)
     zero_points = [t for t in onnx.load(str(s8)).graph.initializer if t.name.endswith("zero_point")]
     assert any(t.data_type == onnx.TensorProto.INT8 for t in zero_points)
+
+
+def test_io_convs_can_stay_float(conv_model, tmp_path, calibration_data):
+    assert io_conv_names(conv_model) == ["conv0", "conv_heat", "conv_box"]
+    out = quantize_static_int8(conv_model, tmp_path / "mixed.onnx", StaticQuantOptions(io_convs_fp32=True),
+                               calibration_data=calibration_data)
+    fused = optimize_graph(out, tmp_path / "mixed-opt.onnx", GraphLevel.ORT_ENABLE_EXTENDED)
+    assert {"Conv", "QLinearConv"} <= ops(fused)  # the stem and the heads float, the middle int8
 
 
 def test_static_qoperator_uses_qlinear_ops(conv_model, tmp_path, sample, calibration_data):
