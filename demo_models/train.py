@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,12 @@ def export_onnx(model: DefectNet, path: Path) -> None:
     model.eval()
     example = torch.from_numpy(dataset.preprocess(np.zeros((1, 160, 160, 3), np.uint8)))
     dynamic = {0: "batch", 2: "height", 3: "width"}
+    with warnings.catch_warnings():  # the TorchScript exporter (dynamo=False) is chosen on purpose: its graph is
+        warnings.simplefilter("ignore", DeprecationWarning)  # plain Conv/Clip/Resize ops that QDQ quantises cleanly
+        _export(model, example, path, dynamic)
+
+
+def _export(model: DefectNet, example: torch.Tensor, path: Path, dynamic: dict) -> None:
     torch.onnx.export(
         model, (example,), str(path), dynamo=False, opset_version=17, input_names=["images"],
         output_names=["heatmap", "box"], external_data=False, do_constant_folding=True,
