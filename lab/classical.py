@@ -8,8 +8,8 @@ shape rules on each component's rotated rectangle:
 - long, thin and straight (high elongation, a line fits it within a few pixels) -> scratch;
 - anything else elongated, dark and ragged -> crack.
 
-The score is the component's contrast over the threshold, so AP can rank the detections. Parameters were set by hand
-on the val split; the test split is only scored.
+The score is the component's contrast over the threshold, so AP can rank the detections. The parameters were chosen
+by hand and checked on the val split; the test split is only scored.
 """
 
 from __future__ import annotations
