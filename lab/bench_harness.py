@@ -3,10 +3,12 @@
   python -m lab.bench_harness side-by-side [--model M] [--rounds 8] [--block 1.0] [--threads N] [--size N]
       The harness's p50 against a bare ``session.run`` loop: same model, same settings, same process, interleaved
       (ABBA order) so that drift in the machine's speed hits both alike. Prints both p50s and the difference.
-  python -m lab.bench_harness variants [--model M] [--quick]
+  python -m lab.bench_harness variants [--model M] [--threads N] [--rounds 3] [--quick]
       The variant table: fp32 baseline, graph levels, static int8 (QDQ per-channel MinMax / Entropy / Percentile,
-      QOperator), dynamic int8, threads 1 vs 2, batch 1 vs 8, input 128 vs 160; p50 and mAP@0.5 for each, every
-      build, measurement and evaluation in an isolated child process as the app does it.
+      reduce_range, fp32 first/last Convs, per-tensor, S8S8, QOperator), dynamic int8, threads 1 vs 2, spinning,
+      batch 1 vs 8, input 128 vs 160; p50 and mAP@0.5 for each, every build, measurement and evaluation in an
+      isolated child process as the app does it. Latency is measured in round-robin rounds (p50 = median of the
+      rounds' p50s) so that drift in a shared machine's speed is spread over every variant.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.environment import collect_environment
 from lab.isolate import measurement_slot
 from lab.measure import MeasurePolicy, measure_latency
 from lab.optimize import (
@@ -33,7 +36,7 @@ from lab.optimize import (
     StaticQuantOptions,
     create_session,
 )
-from lab.variants import VariantSpec, run_variant
+from lab.variants import VariantSpec, measure_variant, run_variant
 
 
 def bare_loop(session, feeds: dict, runs: int) -> list[float]:
@@ -95,6 +98,8 @@ def variant_specs(default_size: int = 160, threads: int = 0) -> list[VariantSpec
               for g in (GraphLevel.ORT_DISABLE_ALL, GraphLevel.ORT_ENABLE_BASIC, GraphLevel.ORT_ENABLE_EXTENDED)]
     specs += [static(f"int8 QDQ per-channel {c.value}", calibration=c) for c in CalibrationOption]
     specs += [static("int8 QDQ per-channel MinMax, reduce_range", reduce_range=True),
+              static("int8 QDQ per-channel MinMax, io convs fp32", io_convs_fp32=True),
+              static("int8 QDQ per-channel MinMax rr, io convs fp32", reduce_range=True, io_convs_fp32=True),
               static("int8 QDQ per-tensor MinMax", per_channel=False),
               static("int8 QDQ per-channel MinMax, S8S8", activation_type=QuantTypeOption.QInt8),
               static("int8 QOperator per-channel MinMax", quant_format=QuantFormatOption.QOperator),
@@ -109,33 +114,75 @@ def variant_specs(default_size: int = 160, threads: int = 0) -> list[VariantSpec
     return specs
 
 
-def print_variant_table(model: Path, *, quick: bool, threads: int = 0) -> None:
-    policy = MeasurePolicy(min_time_s=0.3, min_runs=30) if quick else MeasurePolicy(min_time_s=3.0, min_runs=300)
-    print(f"# model {model}   load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}   "
-          f"policy: >= {policy.min_time_s} s and >= {policy.min_runs} runs after warm-up; threads "
-          f"{threads or 'default'}")
-    header = f"{'variant':42} {'batch':>5} {'size':>4} {'p50 ms':>8} {'ms/img':>7} {'cv%':>5} {'speed-up':>8} " \
-             f"{'e2e p50':>8} {'mAP@0.5':>8} {'Δ pts':>6} {'counts':>6} {'MB':>6}"
-    print(header)
-    print("-" * len(header))
-    base = None
+@dataclass(frozen=True)
+class VariantFigures:
+    name: str
+    batch: int
+    size: int
+    p50_ms: float  # median over rounds of each round's p50
+    round_p50s: tuple[float, ...]
+    e2e_p50_ms: float
+    map50: float
+    size_bytes: int
+
+
+def collect_variant_figures(model: Path, specs: list[VariantSpec], *, policy: MeasurePolicy,
+                            rounds: int) -> list[VariantFigures | str]:
+    """Build, evaluate and measure every variant (isolated), then measure them all again round-robin ``rounds - 1``
+    more times: a slow minute on a shared machine then lands on every variant alike instead of on one."""
+    done, reports = [], []
     with tempfile.TemporaryDirectory(prefix="lab-variants-") as out:
-        for spec in variant_specs(threads=threads):
+        for spec in specs:
             try:
                 run = run_variant(model, spec, out_dir=Path(out), policy=policy)
             except Exception as exc:  # noqa: BLE001 - one broken variant must not hide the others
-                print(f"{spec.name:42} failed: {exc}")
+                done.append(f"{spec.name}: failed: {exc}")
                 continue
-            lat, batch = run.latency, run.latency.input_shape[0]
-            per_image, map50 = lat.p50_ms / batch, (run.accuracy or {}).get("map50", float("nan"))
-            base = base or (per_image, map50)
-            delta = (map50 - base[1]) * 100
-            e2e = lat.end_to_end.p50_ms if lat.end_to_end else float("nan")
-            print(f"{spec.name:42} {batch:5d} {lat.input_shape[2]:4d} {lat.p50_ms:8.3f} {per_image:7.3f} "
-                  f"{lat.model_only.cv * 100:5.1f} {base[0] / per_image:7.2f}x {e2e:8.3f} {map50:8.4f} {delta:+6.2f} "
-                  f"{'yes' if delta >= -1.0 else 'no':>6} {run.size_bytes / 1e6:6.2f}")
-    print(f"# environment: {lat.environment.cpu_model}, {lat.environment.logical_cpus} CPUs, onnxruntime "
-          f"{lat.environment.onnxruntime}, GPU: {', '.join(g.name for g in lat.environment.gpus) or 'none'}")
+            done.append(run)
+            reports.append([run.latency])
+        measured = [r for r in done if not isinstance(r, str)]
+        for _ in range(rounds - 1):
+            for run, kept in zip(measured, reports, strict=True):
+                kept.append(measure_variant(run.model_path, run.spec, policy=policy))
+    figures = iter(reports)
+    return [item if isinstance(item, str) else _figures(item, next(figures)) for item in done]
+
+
+def _figures(run, reports) -> VariantFigures:
+    e2e = [r.end_to_end.p50_ms for r in reports if r.end_to_end]
+    return VariantFigures(name=run.spec.name, batch=run.latency.input_shape[0], size=run.latency.input_shape[2],
+                          p50_ms=statistics.median(r.p50_ms for r in reports),
+                          round_p50s=tuple(r.p50_ms for r in reports),
+                          e2e_p50_ms=statistics.median(e2e) if e2e else float("nan"),
+                          map50=(run.accuracy or {}).get("map50", float("nan")), size_bytes=run.size_bytes)
+
+
+def print_variant_table(model: Path, *, quick: bool, threads: int = 0, rounds: int = 3) -> None:
+    policy = MeasurePolicy(min_time_s=0.3, min_runs=30) if quick else MeasurePolicy(min_time_s=1.0, min_runs=100)
+    rounds = 1 if quick else rounds
+    print(f"# model {model.name}   load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}   policy per "
+          f"round: >= {policy.min_time_s} s and >= {policy.min_runs} runs after warm-up; {rounds} round(s), "
+          f"p50 = median of the rounds' p50s; threads {threads or 'default'}")
+    header = (f"{'variant':46} {'batch':>5} {'size':>4} {'p50 ms':>8} {'ms/img':>7} {'rounds':>17} {'speed-up':>8} "
+              f"{'e2e p50':>8} {'mAP@0.5':>8} {'Δ pts':>6} {'counts':>6} {'MB':>5}")
+    print(header)
+    print("-" * len(header))
+    base = None
+    for item in collect_variant_figures(model, variant_specs(threads=threads), policy=policy, rounds=rounds):
+        if isinstance(item, str):
+            print(item)
+            continue
+        per_image = item.p50_ms / item.batch
+        base = base or (per_image, item.map50)
+        delta = (item.map50 - base[1]) * 100
+        spread = f"{min(item.round_p50s):.2f}-{max(item.round_p50s):.2f}"
+        print(f"{item.name:46} {item.batch:5d} {item.size:4d} {item.p50_ms:8.3f} {per_image:7.3f} {spread:>17} "
+              f"{base[0] / per_image:7.2f}x {item.e2e_p50_ms:8.3f} {item.map50:8.4f} {delta:+6.2f} "
+              f"{'yes' if delta >= -1.0 else 'no':>6} {item.size_bytes / 1e6:5.2f}")
+    env = collect_environment()
+    print(f"# environment: {env.cpu_model}, {env.logical_cpus} CPUs, int8 features {', '.join(env.cpu_flags)}, "
+          f"onnxruntime {env.onnxruntime}, GPU: {', '.join(g.name for g in env.gpus) or 'none'}; "
+          f"load average now {os.getloadavg()[0]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["side-by-side"].add_argument("--rounds", type=int, default=8)
     sub.choices["side-by-side"].add_argument("--block", type=float, default=1.0, help="seconds per block")
     sub.choices["variants"].add_argument("--threads", type=int, default=0, help="intra-op threads of every row")
+    sub.choices["variants"].add_argument("--rounds", type=int, default=3, help="round-robin latency rounds")
     sub.choices["side-by-side"].add_argument("--threads", type=int, default=0)
     sub.choices["side-by-side"].add_argument("--size", type=int, default=160)
     args = parser.parse_args(argv)
@@ -159,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such model file: {model}", file=sys.stderr)
         return 1
     if args.command == "variants":
-        print_variant_table(model, quick=args.quick, threads=args.threads)
+        print_variant_table(model, quick=args.quick, threads=args.threads, rounds=args.rounds)
         return 0
     config = SessionConfig(intra_op_threads=args.threads, input_size=args.size)
     rounds, block = (2, 0.2) if args.quick else (args.rounds, args.block)

@@ -134,8 +134,7 @@ def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limit
     gpu = spec.session.provider in GPU_PROVIDERS
     built = run_job("variant", {"baseline": str(baseline), "spec": spec.to_dict(), "out_dir": str(out_dir)}, limits)
     model = built["model"]
-    latency = LatencyReport.from_dict(run_job(
-        "bench", {"model": model, "config": spec.session.to_dict(), "policy": asdict(policy)}, limits, gpu=gpu))
+    latency = measure_variant(model, spec, policy=policy, limits=limits)
     accuracy, note = None, "not evaluated"
     if evaluate:
         options = {"input_size": spec.session.input_size, "batch_size": spec.session.batch_size,
@@ -146,6 +145,13 @@ def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limit
             note = f"accuracy not measured: {exc}"
     return VariantRun(spec=spec, model_path=model, size_bytes=Path(model).stat().st_size, latency=latency,
                       accuracy=accuracy, accuracy_note=note)
+
+
+def measure_variant(model: Path | str, spec: VariantSpec, *, policy: MeasurePolicy,
+                    limits: Limits | None = None) -> LatencyReport:
+    """One latency measurement of an already built variant, in an isolated child process."""
+    payload = {"model": str(model), "config": spec.session.to_dict(), "policy": asdict(policy)}
+    return LatencyReport.from_dict(run_job("bench", payload, limits, gpu=spec.session.provider in GPU_PROVIDERS))
 
 
 def is_baseline(spec: VariantSpec, *, default_size: int | None = None) -> bool:
