@@ -37,7 +37,7 @@ try:
     from lab.dataset import baseline_model_path, load_manifest
 
     demo_model, default_size = baseline_model_path(), int(load_manifest()["input"]["default_size"])
-except (ImportError, OSError, KeyError, ValueError, RuntimeError):  # the demo model is built by demo_models/train.py; until then only uploads can run
+except (ImportError, OSError, KeyError, ValueError, RuntimeError):  # no demo model yet: uploads only
     demo_model, default_size = None, 160
 has_demo = demo_model is not None and demo_model.exists()
 
@@ -60,7 +60,7 @@ if source == "My own ONNX model":
             st.session_state[UPLOAD] = (uploaded.file_id, checked)
         except ModelRejected as exc:
             st.session_state.pop(UPLOAD, None)
-            st.error(f"Model refused: {exc}")
+            st.error(f"Model refused: {inert(str(exc))}")
     if uploaded is not None and UPLOAD in st.session_state:
         checked = st.session_state[UPLOAD][1]
         model_path = checked.path
@@ -74,7 +74,7 @@ def request_run() -> None:
 
 
 if failure := st.session_state.pop(k("failure"), None):
-    st.error(f"The run did not finish: {failure}")
+    st.error(f"The run did not finish: {inert(failure)}")
 with st.form(k("knobs")):
     spec = lab_view.knob_widgets(k, default_size=default_size)
     st.form_submit_button("Run", type="primary", on_click=request_run, key=k("run"),
