@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -90,6 +91,7 @@ def run(backend: str | None, repeat: int) -> dict:
     expanded = [get_glossary().expand(c.text) for c in sentences]
     return {"backend": getattr(inner, "name", type(inner).__name__), "words": len(NOTE.split()),
             "clauses": len(sentences), "points": len(POINTS), "repeat": repeat,
+            "load_avg_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),  # others' work skews the figures
             "texts_encoded_cold": len(set(expanded)) + len(POINTS),
             "cold": _percentiles(cold), "one_sentence_changed": _percentiles(changed),
             "points_cached": _percentiles(points_cached)}
@@ -106,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report))
     else:
         print(f"{report['words']} words ({report['clauses']} clauses) vs {report['points']} points, "
-              f"{report['backend']}, {report['repeat']} runs")
+              f"{report['backend']}, {report['repeat']} runs, load average {report['load_avg_1min']} "
+              f"on {report['cpus']} CPUs")
         for key in ("cold", "points_cached", "one_sentence_changed"):
             r = report[key]
             print(f"  {key:22s} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms")

@@ -93,3 +93,15 @@ def test_train_leaves_out_test_questions(tmp_path, patched_encoder, capsys):
     assert train.main(["--data", str(_rows(tmp_path, rows)), "--out", str(out)]) == 0
     assert "left out 1 rows" in capsys.readouterr().err
     assert json.loads(out.read_text())["info"]["pairs"] == 12
+
+
+def test_bench_reports_each_path_and_the_load(monkeypatch, fake_encoder, capsys):
+    from scoring import bench, embedder
+
+    monkeypatch.setattr(embedder, "load_encoder", lambda backend=None: fake_encoder)
+    assert bench.main(["--repeat", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in ("cold", "points_cached", "one_sentence_changed"):
+        assert set(report[key]) == {"p50_ms", "p95_ms", "max_ms"} and report[key]["p50_ms"] > 0
+    assert report["points"] == 8 and report["texts_encoded_cold"] > report["clauses"]
+    assert report["load_avg_1min"] >= 0 and report["cpus"] >= 1
