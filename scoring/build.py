@@ -79,6 +79,9 @@ def is_built(target: Path, fingerprint: dict[str, str] | None = None) -> bool:
     files = [*MODEL_FILES, *TOKENIZER_FILES]
     if not all((target / name).exists() for name in files):
         return False
+    sizes = recorded.get("sizes", {})  # a model file replaced or cut short since the build means rebuild
+    if any((target / name).stat().st_size != size for name, size in sizes.items()):
+        return False
     return fingerprint is None or recorded.get("fingerprint") == fingerprint
 
 
@@ -225,12 +228,13 @@ def build(target: Path | None = None, *, force: bool = False, log=print) -> Path
     shallow_fp32 = staging / "model-l2-fp32.onnx"  # only to check the int8 cut against; not kept
     _export_fp32(source, shallow_fp32, SHALLOW.layers)
     _export_int8(shallow_fp32, staging / SHALLOW.file)
-    files = {name: _sha256(staging / name) for name in MODEL_FILES}
-    (staging / MANIFEST).write_text(json.dumps({"fingerprint": fingerprint, "files": files}, indent=2) + "\n")
-    checks = _verify(staging, source, shallow_fp32)
+    record = {"fingerprint": fingerprint, "files": {name: _sha256(staging / name) for name in MODEL_FILES},
+              "sizes": {name: (staging / name).stat().st_size for name in MODEL_FILES}}
+    (staging / MANIFEST).write_text(json.dumps(record, indent=2) + "\n")  # the encoders read their digest from it
+    record["checks"] = _verify(staging, source, shallow_fp32)
     shallow_fp32.unlink()
-    (staging / MANIFEST).write_text(json.dumps({"fingerprint": fingerprint, "files": files, "checks": checks},
-                                               indent=2) + "\n")
+    (staging / MANIFEST).write_text(json.dumps(record, indent=2) + "\n")
+    checks = record["checks"]
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     log(f"scoring.build: exported {MODEL_NAME} to {target} in {time.perf_counter() - start:.1f} s "

@@ -152,6 +152,11 @@ def test_build_manifest_decides_rebuild(tmp_path):
     (tmp_path / SHALLOW.file).unlink()
     assert not is_built(tmp_path)  # a build from before the two-layer export rebuilds
     (tmp_path / SHALLOW.file).write_text("x")
+    (tmp_path / MANIFEST).write_text(json.dumps({"sizes": {name: 1 for name in MODEL_FILES}}))
+    assert is_built(tmp_path)
+    (tmp_path / SHALLOW.file).write_text("a different model")  # e.g. overwritten by hand since the build
+    assert not is_built(tmp_path)
+    (tmp_path / SHALLOW.file).write_text("x")
     (tmp_path / INT8_FILE).unlink()
     assert not is_built(tmp_path)
 
