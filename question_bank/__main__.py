@@ -40,10 +40,10 @@ def _export(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from question_bank.search import BankIndex
-    from scoring.embedder import get_encoder
+    from scoring.embedder import get_search_encoder
 
     bank = load_bank(_bank_dir(args.dir))
-    hits = BankIndex(bank, get_encoder(), cache_dir=get_settings().cache_dir / "bank_index").search(args.query, k=args.k)
+    hits = BankIndex(bank, get_search_encoder(), cache_dir=get_settings().cache_dir / "bank_index").search(args.query, k=args.k)
     if not hits:
         print("no results", file=sys.stderr)
         return 1

@@ -222,17 +222,14 @@ def load_encoder(backend: str | None = None, *, folder: Path | None = None) -> E
     if backend in ONNX_VARIANTS:
         return OnnxEncoder(folder, variant=backend)
     if backend == "auto":
-        for variant in AUTO_ORDER:
-            try:
-                return OnnxEncoder(folder, variant=variant)
-            except EmbedderUnavailable:
-                continue
-        return TorchEncoder()
+        return _load_first(AUTO_ORDER, folder)
     raise EmbedderUnavailable(f"unknown embedder back end {backend!r}")
 
 
 _encoder: CachedEncoder | None = None
+_search_encoder: CachedEncoder | None = None
 _encoder_lock = threading.Lock()
+SEARCH_ORDER = ("onnx-int8", "onnx")  # the full six-layer model; then torch
 
 
 def get_encoder() -> CachedEncoder:
@@ -243,3 +240,28 @@ def get_encoder() -> CachedEncoder:
             if _encoder is None:
                 _encoder = CachedEncoder(load_encoder())
     return _encoder
+
+
+def get_search_encoder() -> CachedEncoder:
+    """The process-wide encoder for semantic search over the bank: the full six-layer model.
+
+    Search embeds one short query at a time, so it can afford the full model, whose rankings are clearly better
+    than the two-layer cut that the rubric matcher uses (its classifier compensates; a nearest-neighbour search
+    cannot).
+    """
+    global _search_encoder
+    if _search_encoder is None:
+        with _encoder_lock:
+            if _search_encoder is None:
+                _search_encoder = CachedEncoder(_load_first(SEARCH_ORDER, model_dir()))
+    return _search_encoder
+
+
+def _load_first(order: Sequence[str], folder: Path) -> Encoder:
+    """The first ONNX variant of ``order`` that is built in ``folder``; the torch model when none is."""
+    for variant in order:
+        try:
+            return OnnxEncoder(folder, variant=variant)
+        except EmbedderUnavailable:
+            continue
+    return TorchEncoder()

@@ -16,7 +16,7 @@ import time
 
 from question_bank.loader import load_bank
 from question_bank.search import BankIndex
-from scoring.embedder import get_encoder
+from scoring.embedder import get_search_encoder
 from settings import get_settings
 
 QUERIES = [
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     bank = load_bank(get_settings().bank_dir)
-    encoder = get_encoder()
+    encoder = get_search_encoder()
     index = BankIndex(bank, encoder)  # no disk cache: build_s is the cost of encoding the whole bank
     build_s = time.perf_counter() - started
     for q in QUERIES:

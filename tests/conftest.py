@@ -52,4 +52,5 @@ def patched_encoder(monkeypatch, fake_encoder):
     import scoring.embedder
 
     monkeypatch.setattr(scoring.embedder, "get_encoder", lambda: fake_encoder)
+    monkeypatch.setattr(scoring.embedder, "get_search_encoder", lambda: fake_encoder)
     return fake_encoder

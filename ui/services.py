@@ -42,12 +42,19 @@ class Services:
 
         return get_encoder()
 
+    def search_encoder(self):
+        """The full embedding model used for semantic search (loaded on first search, then shared)."""
+        from scoring.embedder import get_search_encoder
+
+        return get_search_encoder()
+
     def search_index(self) -> "BankIndex":
         with self._lock:
             if self._index is None:
                 from question_bank.search import BankIndex
 
-                self._index = BankIndex(self.bank, self.encoder(), cache_dir=self.settings.cache_dir / "bank_index")
+                self._index = BankIndex(self.bank, self.search_encoder(),
+                                        cache_dir=self.settings.cache_dir / "bank_index")
             return self._index
 
 

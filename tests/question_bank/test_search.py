@@ -71,3 +71,16 @@ def test_vectors_are_cached_on_disk_and_invalidated_by_content(bank, fake_encode
     third = Counting(fake_encoder)
     assert question_vectors(smaller, third, tmp_path).shape[0] == len(bank.questions) - 1
     assert third.texts == len(bank.questions), "changed content is re-encoded"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query,expected", [
+    ("how do I hit 30 fps on a Jetson", "jetson-30fps-realtime-detection"),
+    ("int8 quantization lost accuracy", {"int8-drop-on-faint-defects", "int8-static-ptq-calibration"}),
+    ("OCR receipts on a phone", "mobile-receipt-ocr-design"),
+])
+def test_real_model_finds_the_question_a_person_means(bank, query, expected):
+    from scoring.embedder import get_search_encoder
+
+    top = BankIndex(bank, get_search_encoder()).search(query, k=1)[0].question.id
+    assert top in ({expected} if isinstance(expected, str) else expected)
