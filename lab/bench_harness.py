@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds, block = (2, 0.2) if args.quick else (args.rounds, args.block)
     with measurement_slot(timeout_s=600):
         result = side_by_side(model, config, rounds=rounds, block_s=block)
-    print(f"model {model}  input {args.size}  threads {args.threads or 'default'}  rounds {result.rounds} (ABBA)  "
+    print(f"model {model.name}  input {args.size}  threads {args.threads or 'default'}  rounds {result.rounds} (ABBA)  "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"bare session.run loop      p50 {result.bare_p50_ms:.4f} ms")
     print(f"harness (session.run)      p50 {result.harness_p50_ms:.4f} ms   difference {result.difference * 100:+.2f}%")
