@@ -247,10 +247,10 @@ def quantize_static_int8(src: Path | str, dst: Path | str, options: StaticQuantO
     prepared = (workdir or dst.parent) / f"{dst.stem}.preprocessed.onnx"
     data = calibration_data if calibration_data is not None else calibration_batches()
     try:
-        try:
-            quant_pre_process(str(src), str(prepared), skip_symbolic_shape=False)
-        except Exception:  # noqa: BLE001 - symbolic inference gives up on some dynamic Resize graphs
-            quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)  # ONNX shape inference only
+        # ONNX's own shape inference only. onnxruntime's symbolic inference gives up on dynamic Resize graphs such as
+        # the demo detector's, and when it does it dumps sym_shape_infer_temp.onnx plus a weights file into the
+        # process's working directory; for convolutional vision models it adds nothing that quantisation needs.
+        quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)
         extra = {"CalibMovingAverage": False}
         if options.calibration is CalibrationOption.Percentile:
             extra["CalibPercentile"] = 99.999
