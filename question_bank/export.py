@@ -22,6 +22,7 @@ def _csv_row(q: Question) -> dict[str, str]:
     return {
         "id": q.id, "seed_ref": q.seed_ref or "", "prompt": q.prompt, "competency": q.competency,
         "topics": LIST_SEPARATOR.join(q.topics), "kind": q.kind.value, "level": q.level.value,
+        "visibility": q.visibility.value,
         "why_asked": q.why_asked,
         "rubric": LIST_SEPARATOR.join(f"{p.weight.value}: {p.text}" for p in q.rubric),
         "red_flags": LIST_SEPARATOR.join(q.red_flags), "follow_ups": LIST_SEPARATOR.join(q.follow_ups),
@@ -37,7 +38,7 @@ def export_questions(questions: list[Question], fmt: str) -> str:
         return dump_questions(questions)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=[*CSV_COLUMNS, "seed_ref"], lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=[*CSV_COLUMNS, "seed_ref", "visibility"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(_csv_row(q) for q in questions)
         return buffer.getvalue()

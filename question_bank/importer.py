@@ -4,7 +4,7 @@ A file is validated against the schema and against the bank it joins (known comp
 the bank already has, no id twice in the file). Any problem rejects the whole file with the full list of problems.
 
 CSV format: one row per question, with the columns ``id, prompt, competency, topics, kind, level, why_asked,
-rubric, red_flags, follow_ups, model_answer, rating_1, rating_2, rating_3, rating_4`` (and optional ``seed_ref``).
+rubric, red_flags, follow_ups, model_answer, rating_1, rating_2, rating_3, rating_4`` (and optional ``seed_ref`` and ``visibility``: ``practice`` or ``interview``).
 List cells separate their items with `` | ``; a rubric item is ``must: text`` or ``nice: text``.
 """
 
@@ -62,6 +62,8 @@ def _csv_row_to_question(row: dict[str, str]) -> dict:
     }
     if (row.get("seed_ref") or "").strip():
         question["seed_ref"] = row["seed_ref"].strip()
+    if (row.get("visibility") or "").strip():
+        question["visibility"] = row["visibility"].strip()
     return question
 
 

@@ -38,6 +38,14 @@ class Level(str, Enum):
     senior = "senior"
 
 
+class Visibility(str, Enum):
+    """Who may read a question: practice questions (with model answers) are open to candidates; interview-only
+    questions are kept for live interviews and shown to staff only."""
+
+    practice = "practice"
+    interview = "interview"
+
+
 class Weight(str, Enum):
     must = "must"
     nice = "nice"
@@ -96,6 +104,7 @@ class Question(_Strict):
     topics: list[Slug] = Field(min_length=1)
     kind: Kind
     level: Level
+    visibility: Visibility = Visibility.practice
     why_asked: Text
     rubric: list[RubricPoint] = Field(min_length=RUBRIC_POINTS[0], max_length=RUBRIC_POINTS[1])
     red_flags: list[Text] = Field(min_length=2)
