@@ -1,11 +1,13 @@
-"""What a clause says about its own evidence: negated ("never checked acc on device") or a name-drop only
-("mentioned Label Studio"). Both are read from the glossary's cue lists; neither needs the embedding model.
+"""What a clause says about its own evidence: negated ("never checked acc on device"), a name-drop only
+("mentioned Label Studio"), hedged ("not sure, maybe calibration?", "only when prompted") or a misconception
+("thinks a bigger batch lowers latency", "confused precision with recall"). All are read from the glossary's cue
+lists and patterns; none needs the embedding model.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scoring.glossary import STOPWORDS, Glossary
 from scoring.segment import Clause
@@ -20,6 +22,24 @@ class ClauseCues:
     negated_terms: frozenset[str]  # terms inside a negation's scope
     negated: bool
     name_drop: bool
+    hedged: bool = False  # doubt, or the candidate needed prompting: never evidence
+    misstated: bool = False  # reported as said wrongly: never evidence
+
+    @property
+    def unreliable(self) -> bool:
+        """Not evidence, though not negated either: a name-drop, a hedge or a misconception."""
+        return self.name_drop or self.hedged or self.misstated
+
+    @property
+    def reason(self) -> str | None:
+        """Why the clause is not evidence, in the words the matcher reports (None for a clean clause)."""
+        if self.negated:
+            return "negated"
+        if self.misstated:
+            return "stated incorrectly"
+        if self.hedged:
+            return "hedged"
+        return "name-drop only" if self.name_drop else None
 
 
 def _is_cue(word: str, glossary: Glossary) -> bool:
@@ -65,7 +85,7 @@ def _is_name_drop(text: str, words: list[str], glossary: Glossary) -> bool:
     return bool(tools) and not substantive  # a bare tool name ("Label Studio.") shows no practice
 
 
-_CACHE: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], bool, bool]] = {}
+_CACHE: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], bool, bool, bool, bool]] = {}
 _CACHE_SIZE = 20_000
 
 
@@ -78,11 +98,14 @@ def read_cues(clause: Clause, glossary: Glossary) -> ClauseCues:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
         _CACHE[key] = cached
-    terms, negated_terms, negated, name_drop = cached
-    return ClauseCues(clause, terms, negated_terms, negated, name_drop)
+    return ClauseCues(clause, *cached)
 
 
-def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str], bool, bool]:
+def _matches(pattern, text: str) -> bool:
+    return bool(pattern and pattern.search(text))
+
+
+def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str], bool, bool, bool, bool]:
     words = _WORDS.findall(text)
     span = _negated_span(words, glossary)
     inside: set[str] = set()
@@ -98,4 +121,28 @@ def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str]
     # A clause is negated when the negation governs most of what it says ("never checked acc on device"); a side
     # remark ("ran on the Pi itself, not laptop") only takes its own words out of the evidence.
     negated = content_in > 0 and content_in >= content_out
-    return frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary)
+    return (frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary),
+            _matches(glossary.hedge_re, text), _matches(glossary.misconception_re, text))
+
+
+_MARKER_ONLY_WORDS = 2  # a clause that is a remark and little else ("only when prompted", "not sure")
+
+
+def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
+    """A hedge or misconception remark that stands alone as a clause governs its neighbour in the same sentence.
+
+    "Only when prompted, mentioned drift alerts" is cut at the comma; the remark belongs to what follows it (or, at
+    a sentence's end, to what precedes it: "calibration from prod frames - not sure").
+    """
+    out = list(cues)
+    for i, cue in enumerate(cues):
+        if not (cue.hedged or cue.misstated) or len(cue.terms | cue.negated_terms) > _MARKER_ONLY_WORDS:
+            continue
+        sentence = cue.clause.sentence
+        alone = all(c.clause.sentence != sentence for j, c in enumerate(cues) if j != i)
+        after = i + 1 < len(cues) and cues[i + 1].clause.sentence == sentence
+        target = i + 1 if after else i - 1  # a remark that is a sentence of its own is about what came before
+        if 0 <= target < len(cues) and (alone or cues[target].clause.sentence == sentence):
+            out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
+                                  misstated=out[target].misstated or cue.misstated)
+    return out

@@ -25,7 +25,7 @@ FEATURES: tuple[str, ...] = (
     "margin",  # how much better the best clause fits this point than the other points of the rubric
     "point_terms",  # log(1 + content words in the point)
 )
-# Negated and name-drop clauses never count as evidence: they are masked out of every feature, and how close they
+# Negated and name-drop clauses (and hedged or misstated ones, which count as name-drops here) never count as evidence: they are masked out of every feature, and how close they
 # came is deliberately not an input, so that no learned weight can turn "never checked X" into evidence for X.
 # The matcher asks the counterfactual instead (trust_negated / trust_name_drops) to explain a rejection.
 
@@ -83,7 +83,7 @@ def compute_features(
         return feats, [Evidence(None, False, None, None) for _ in range(n_points)]
 
     negated = np.array([c.negated and not trust_negated for c in cues])
-    dropped = np.array([c.name_drop and not trust_name_drops for c in cues]) & ~negated
+    dropped = np.array([c.unreliable and not trust_name_drops for c in cues]) & ~negated
     clean = ~negated & ~dropped
     sims = clause_vecs @ point_vecs.T  # (n_clauses, n_points)
 

@@ -59,6 +59,11 @@ def stem(word: str) -> str:
     return w
 
 
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern matching any of ``patterns`` (None when there are none)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
 @dataclass(frozen=True)
 class Token:
     text: str
@@ -93,6 +98,8 @@ class Glossary:
         self.scope_breaks = frozenset(w.lower() for w in negation.get("scope_breaks", []))
         self.mention_verbs = frozenset(w.lower() for w in data.get("mention_verbs", []))
         self.namedrop_markers = tuple(m.lower() for m in data.get("namedrop_markers", []))
+        self.hedge_re = _any_of(data.get("hedge_patterns", []))
+        self.misconception_re = _any_of(data.get("misconception_patterns", []))
         self._term_cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod

@@ -22,7 +22,7 @@ import numpy as np
 
 from scoring import embedder
 from scoring.classifier import Classifier, load_classifier
-from scoring.cues import read_cues
+from scoring.cues import read_cues, spread_remarks
 from scoring.embedder import Encoder
 from scoring.features import Evidence, compute_features
 from scoring.glossary import get_glossary
@@ -31,6 +31,8 @@ from settings import get_settings
 
 NEGATED = "negated"
 NAME_DROP = "name-drop only"
+HEDGED = "hedged"
+MISSTATED = "stated incorrectly"
 
 
 class RubricPointLike(Protocol):
@@ -66,7 +68,7 @@ class PointMatch:
     probability: float  # calibrated probability that the text covers the point
     span: tuple[int, int] | None  # evidence (start, end) as character offsets into the original text
     evidence: str  # the original text of that span ("" when there is none)
-    reason: str | None = None  # why a close candidate was rejected: "negated" or "name-drop only"
+    reason: str | None = None  # why a close candidate was rejected: NEGATED, NAME_DROP, HEDGED or MISSTATED
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tupl
 
 def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):
     glossary = get_glossary()
-    cues = [read_cues(c, glossary) for c in clauses]
+    cues = spread_remarks([read_cues(c, glossary) for c in clauses])
     vectors = np.asarray(encoder.encode([glossary.expand(c.text) for c in clauses] +
                                         [glossary.expand(t) for t in point_texts]), dtype=np.float32)
     groups = [_point_groups(t) for t in point_texts]
@@ -178,7 +180,7 @@ def _counterfactuals(work, covered: np.ndarray, classifier: Classifier) -> dict:
     if any(c.negated for c in cues):
         f, ev = compute_features(*work, trust_negated=True)
         out[NEGATED] = (classifier.probability(f), ev)
-    if any(c.name_drop for c in cues):
+    if any(c.unreliable for c in cues):
         f, ev = compute_features(*work, trust_name_drops=True)
         out[NAME_DROP] = (classifier.probability(f), ev)
     return out
@@ -188,9 +190,9 @@ def _rejection(j: int, cues, counterfactual: dict, threshold: float) -> tuple[st
     """(reason, clause index) when point ``j`` would have counted but for a negated or name-drop clause."""
     for label, (p_alt, ev_alt) in counterfactual.items():
         where = ev_alt[j].clean  # with those clauses trusted, the best evidence must be one of them
-        flagged = where is not None and (cues[where].negated if label == NEGATED else cues[where].name_drop)
+        flagged = where is not None and (cues[where].negated if label == NEGATED else cues[where].unreliable)
         if p_alt[j] >= threshold and flagged:
-            return label, where
+            return (label if label == NEGATED else cues[where].reason or NAME_DROP), where
     return None
 
 

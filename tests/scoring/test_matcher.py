@@ -10,7 +10,7 @@ import pytest
 
 from scoring.classifier import Classifier, load_classifier
 from scoring.features import FEATURES, compute_features
-from scoring.matcher import (NAME_DROP, NEGATED, PointMatch, analyse_rubric, match_question, match_rubric,
+from scoring.matcher import (HEDGED, MISSTATED, NAME_DROP, NEGATED, PointMatch, analyse_rubric, match_question, match_rubric,
                              suggest_rating)
 
 POINTS = ["Builds a TensorRT FP16 engine on the Jetson itself",
@@ -71,6 +71,17 @@ def test_name_drop_is_rejected_with_reason(fake_encoder, clf):
     m = match_rubric("Mentioned Label Studio.", ["Uses Label Studio"], encoder=fake_encoder, classifier=clf)[0]
     assert not m.covered
     assert m.reason == NAME_DROP and m.evidence == "Mentioned Label Studio"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Thinks you re-measure accuracy on the device after quantisation only for fp16.", MISSTATED),
+    ("Not sure, maybe re-measures accuracy on the device after quantisation?", HEDGED),
+    ("Re-measures accuracy on the device after quantisation. Only when prompted.", HEDGED),
+])
+def test_hedges_and_misconceptions_are_rejected_with_reason(fake_encoder, clf, text, reason):
+    m = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)[1]
+    assert not m.covered and m.reason == reason
+    assert "accuracy on the device" in m.evidence and text[m.span[0]:m.span[1]] == m.evidence
 
 
 def test_points_can_be_objects(fake_encoder, clf):

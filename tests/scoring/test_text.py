@@ -115,3 +115,32 @@ def test_negation_scope_holds_the_negated_terms(glossary):
 def test_name_drop(glossary, text, dropped):
     clause = split_clauses(text)[0]
     assert read_cues(clause, glossary).name_drop is dropped
+
+
+@pytest.mark.parametrize("text, hedged, misstated", [
+    ("not sure, maybe calibration on prod frames", True, False),
+    ("only when prompted", True, False),
+    ("vague on monitoring", True, False),
+    ("couldn't say how the threshold was chosen", True, False),
+    ("thinks a bigger batch lowers latency", False, True),
+    ("confused precision with recall", False, True),
+    ("I think we would profile on the device first", False, False),
+    ("thinks about the schema before labelling", False, False),
+    ("re-labelled the incorrectly labelled boxes", False, False),
+    ("measured p95 latency on the Jetson", False, False),
+])
+def test_hedges_and_misconceptions(glossary, text, hedged, misstated):
+    cues = read_cues(split_clauses(text)[0], glossary)
+    assert (cues.hedged, cues.misstated) == (hedged, misstated)
+    assert cues.unreliable is (hedged or misstated or cues.name_drop)
+
+
+def test_a_lone_remark_governs_its_neighbour(glossary):
+    from scoring.cues import spread_remarks
+
+    for text, target in [("Only when prompted, mentioned drift alerts on inputs", 1),
+                         ("Monitors drift with alerts in prod. Only when prompted.", 0)]:
+        cues = spread_remarks([read_cues(c, glossary) for c in split_clauses(text)])
+        assert cues[target].hedged and cues[target].reason == "hedged"
+    clean = spread_remarks([read_cues(c, glossary) for c in split_clauses("Profiled first. Then built the engine.")])
+    assert not any(c.unreliable for c in clean)
