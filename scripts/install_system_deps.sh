@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs: chromium (browser tests), postgresql (database tests),
 # bubblewrap (the take-home sandbox), redis-server (the server-backed job queue), poppler-utils (pdftotext reads
-# the PDF reports back) and a Unicode TTF font. Idempotent: does nothing when all are present.
+# the PDF reports back) and TTF fonts (CJK glyphs for names in PDF reports). Idempotent: does nothing when all are present.
 # Runs apt-get as root, or through sudo when available.
 set -euo pipefail
 need=()
@@ -12,8 +12,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: chromium, postgresql, bubblewrap, redis-server, poppler-utils, fonts-dejavu-core"
+  echo "system packages present: chromium, postgresql, bubblewrap, redis-server, poppler-utils, fonts"
   exit 0
 fi
 SUDO=""
