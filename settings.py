@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
     Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),
+    Setting("VIS_UPLOAD_QUOTA_MB", "200", "Stored ONNX uploads kept per user, in megabytes; past it the oldest are deleted."),
+    Setting("VIS_UPLOADS_AT_ONCE", "1", "ONNX uploads one user may have checked at the same time; more are refused."),
     Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
 )
 
@@ -53,6 +55,8 @@ class Settings:
     max_upload_mb: int
     lab_timeout_s: float
     lab_memory_mb: int
+    upload_quota_mb: int = 200
+    uploads_at_once: int = 1
     staff_code: str = field(default="", repr=False)
     raw: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -76,6 +80,8 @@ class Settings:
             max_upload_mb=_positive_int(raw, "VIS_MAX_UPLOAD_MB"),
             lab_timeout_s=float(_positive_int(raw, "VIS_LAB_TIMEOUT_S")),
             lab_memory_mb=_positive_int(raw, "VIS_LAB_MEMORY_MB"),
+            upload_quota_mb=_positive_int(raw, "VIS_UPLOAD_QUOTA_MB"),
+            uploads_at_once=_positive_int(raw, "VIS_UPLOADS_AT_ONCE"),
             staff_code=source.get("VIS_STAFF_CODE", ""),
             raw=raw,
         )

@@ -10,6 +10,7 @@ timeout, running out of memory, an exception) comes back as :class:`LabRunFailed
 from __future__ import annotations
 
 import fcntl
+import importlib
 import json
 import os
 import signal
@@ -27,7 +28,8 @@ _MEMORY_MARKERS = ("bad_alloc", "failed to allocate", "out of memory", "memoryer
 
 
 class LabRunFailed(RuntimeError):
-    """A lab job did not finish. ``reason`` is one of: timeout, memory, crash, error, busy."""
+    """A lab job did not finish. ``reason`` is one of: timeout, memory, crash, error, busy, rejected (a ``validate``
+    job refused the model; the message says why)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -77,7 +79,7 @@ def run_job(kind: str, payload: dict, limits: Limits | None = None, *, gpu: bool
     """Run job ``kind`` with ``payload`` in a child process; return its JSON result or raise :class:`LabRunFailed`.
     Measurements (``bench``) wait for the machine's one measurement slot first."""
     limits = limits or Limits.from_settings()
-    with measurement_slot(limits.timeout_s) if kind == "bench" else nullcontext():
+    with measurement_slot(limits.timeout_s) if kind in ("bench", "compare") else nullcontext():
         return _run_child(kind, payload, limits, gpu=gpu)
 
 
@@ -147,6 +149,11 @@ def _read_result(result: Path, returncode: int, log: Path, kind: str) -> dict:
     return _raise("crash", f"The {kind} run exited with status {returncode} and no result.{_tail(tail)}")
 
 
+def looks_like_memory_error(text: str) -> bool:
+    """Whether an error text (onnxruntime's, the allocator's) says that memory ran out."""
+    return any(marker in text.lower() for marker in _MEMORY_MARKERS)
+
+
 def _tail(text: str) -> str:
     return f" Last output: {text.splitlines()[-1][:300]}" if text else ""
 
@@ -185,6 +192,15 @@ def _job_probe(payload: dict) -> dict:
     return {"first_run_ms": report.first_run_ms, "providers": list(report.providers)}
 
 
+def _job_validate(payload: dict) -> dict:
+    """Every check of an untrusted upload (parse, operators, shapes, onnx.checker, a trial run): here, not in the
+    server. A refusal comes back with reason ``rejected`` and its message."""
+    from lab.validate import ValidationLimits, check_model
+
+    limits = ValidationLimits(**payload["limits"])
+    return check_model(Path(payload["model"]), limits, trial_run=bool(payload.get("trial_run", True)))
+
+
 def _job_variant(payload: dict) -> dict:
     from lab.variants import VariantSpec, build_variant
 
@@ -199,7 +215,15 @@ def _job_allocate(payload: dict) -> dict:
 
 
 JOBS: dict[str, Callable[[dict], dict]] = {"bench": _job_bench, "evaluate": _job_evaluate, "probe": _job_probe,
-                                           "variant": _job_variant, "allocate": _job_allocate}
+                                           "variant": _job_variant, "allocate": _job_allocate,
+                                           "validate": _job_validate}
+JOBS["compare"] = lambda payload: importlib.import_module("lab.paired").compare_job(payload)  # paired A/B latency
+
+
+def _rejection_type() -> type[Exception]:
+    from lab.validate import ModelRejected
+
+    return ModelRejected
 
 
 def worker_main(argv: list[str]) -> int:
@@ -214,6 +238,8 @@ def worker_main(argv: list[str]) -> int:
     job = json.loads(job_path.read_text(encoding="utf-8"))
     try:
         outcome = {"ok": True, "result": JOBS[job["kind"]](job["payload"])}
+    except _rejection_type() as exc:
+        outcome = {"ok": False, "reason": "rejected", "message": str(exc)}
     except MemoryError:
         outcome = {"ok": False, "reason": "memory", "message": f"The run needed more than the {memory_mb} MB "
                                                                 "memory limit."}

@@ -2,16 +2,24 @@
 
 Order (cheapest first): size cap -> parse (non-ONNX bytes, truncated files) -> external data (refused when it points
 outside the upload folder: path traversal) -> opset range -> operator allow-list (standard vision ops; no control
-flow, no custom domains) -> declared input shapes (absurd sizes refused) -> onnx.checker full check -> a trial run in
-an isolated child process under the lab's time and memory limits (:mod:`lab.isolate`).
+flow, no custom domains) -> declared input shapes (absurd sizes refused) -> onnx.checker full check -> a trial run.
+
+Only the size check runs in the server: everything from parsing on runs in an isolated child process under the lab's
+time and memory limits (:mod:`lab.isolate`, job ``validate``), so a million-node graph or a protobuf bomb costs the
+server nothing. Uploads are stored one folder per user (:mod:`lab.uploads`: at most N checked at once per user, a
+storage quota pruned oldest first).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lab.isolate import Limits
 
 _VISION_OPS = """Abs Add AveragePool BatchNormalization Cast Ceil Celu Clip Concat Constant ConstantOfShape Conv
 ConvInteger ConvTranspose DepthToSpace DequantizeLinear Div Dropout DynamicQuantizeLinear Einsum Elu Equal Erf Exp
@@ -41,6 +49,7 @@ class ValidationLimits:
     max_dim: int = 4096
     max_input_elements: int = 64 * 1024 * 1024  # 256 MB of float32 for one input
     max_rank: int = 6
+    max_nodes: int = 50_000  # the demo detector has a few hundred; a million-node graph is refused before the checker
 
     @classmethod
     def from_settings(cls) -> ValidationLimits:
@@ -58,37 +67,77 @@ class ValidatedModel:
     operators: tuple[str, ...]
     input_name: str
     input_shape: tuple[int | str, ...]
+    pruned: tuple[str, ...] = ()  # older uploads of this user deleted to stay within the storage quota
 
 
 def save_upload(data: bytes, filename: str, upload_dir: Path, *, limits: ValidationLimits | None = None,
-                trial_run: bool = True) -> ValidatedModel:
+                trial_run: bool = True, job_limits: Limits | None = None, at_once: int | None = None,
+                quota_bytes: int | None = None) -> ValidatedModel:
     """Check the size before anything is written, store the bytes under a content-derived name in ``upload_dir``
-    and validate the stored file; a rejected upload is deleted again."""
+    (one folder per user) and validate the stored file in an isolated child; a rejected upload is deleted again.
+
+    At most ``at_once`` uploads per folder are checked at the same time (more are refused with a message), and
+    once one is accepted the folder is pruned, oldest first, to ``quota_bytes``."""
+    from lab.uploads import enforce_quota, upload_slot
+
     limits = limits or ValidationLimits.from_settings()
+    at_once, quota_bytes = _storage_policy(at_once, quota_bytes)
     _check_size(len(data), limits)
     if not filename.lower().endswith(".onnx"):
         raise ModelRejected(f"{filename!r} is not an .onnx file")
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    path = upload_dir / f"upload-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
-    path.write_bytes(data)
-    try:
-        return validate_model_file(path, limits=limits, trial_run=trial_run)
-    except ModelRejected:
-        path.unlink(missing_ok=True)
-        raise
+    with upload_slot(upload_dir, at_once):
+        path = upload_dir / f"upload-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
+        path.write_bytes(data)
+        try:
+            checked = validate_model_file(path, limits=limits, trial_run=trial_run, job_limits=job_limits)
+        except ModelRejected:
+            path.unlink(missing_ok=True)
+            raise
+    pruned = enforce_quota(upload_dir, quota_bytes, keep=path)
+    return replace(checked, pruned=tuple(p.name for p in pruned))
 
 
-def validate_model_file(path: Path, *, limits: ValidationLimits | None = None,
-                        trial_run: bool = True) -> ValidatedModel:
-    import onnx
+def _storage_policy(at_once: int | None, quota_bytes: int | None) -> tuple[int, int]:
+    if at_once is None or quota_bytes is None:
+        from settings import get_settings
+
+        settings = get_settings()
+        at_once = settings.uploads_at_once if at_once is None else at_once
+        quota_bytes = settings.upload_quota_mb * 1024 * 1024 if quota_bytes is None else quota_bytes
+    return at_once, quota_bytes
+
+
+def validate_model_file(path: Path, *, limits: ValidationLimits | None = None, trial_run: bool = True,
+                        job_limits: Limits | None = None) -> ValidatedModel:
+    """Every check of :mod:`lab.validate`, run in an isolated child process under the lab's time and memory limits:
+    the server only looks at the file's size. Raises :class:`ModelRejected` with the reason."""
+    from lab.isolate import LabRunFailed, run_job
 
     limits = limits or ValidationLimits.from_settings()
     path = Path(path)
-    size = path.stat().st_size
-    _check_size(size, limits)
-    data = path.read_bytes()
-    model = _parse(data)
-    _check_external_data(model, path.parent)
+    _check_size(path.stat().st_size, limits)
+    try:
+        result = run_job("validate", {"model": str(path), "limits": asdict(limits), "trial_run": trial_run},
+                         job_limits)
+    except LabRunFailed as exc:
+        if exc.reason == "rejected":
+            raise ModelRejected(str(exc)) from exc
+        what = {"timeout": "took too long", "memory": "needed too much memory", "crash": "crashed onnxruntime"}
+        raise ModelRejected(f"the model {what.get(exc.reason, 'failed')} while being checked (parsing, ONNX "
+                            f"checker{', trial run' if trial_run else ''}): {exc}") from exc
+    return ValidatedModel(path=path, sha256=result["sha256"], size_bytes=result["size_bytes"],
+                          opset=result["opset"], operators=tuple(result["operators"]),
+                          input_name=result["input_name"], input_shape=tuple(result["input_shape"]))
+
+
+def check_model(path: Path, limits: ValidationLimits, *, trial_run: bool) -> dict:
+    """The checks themselves; runs in the isolated child (``lab.isolate`` job ``validate``), never in the server."""
+    import onnx
+
+    data = Path(path).read_bytes()
+    _check_size(len(data), limits)
+    model = _parse(data, limits)
+    _check_external_data(model, Path(path).parent)
     opset = _check_opsets(model, limits)
     operators = _check_operators(model)
     name, shape = _check_inputs(model, limits)
@@ -96,10 +145,11 @@ def validate_model_file(path: Path, *, limits: ValidationLimits | None = None,
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # onnx raises ValidationError, InferenceError and others
         raise ModelRejected(f"the model fails the ONNX checker: {_first_line(exc)}") from exc
+    del model
     if trial_run:
         _trial_run(path)
-    return ValidatedModel(path=path, sha256=hashlib.sha256(data).hexdigest(), size_bytes=size, opset=opset,
-                          operators=operators, input_name=name, input_shape=shape)
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data), "opset": opset,
+            "operators": list(operators), "input_name": name, "input_shape": list(shape)}
 
 
 def _check_size(size: int, limits: ValidationLimits) -> None:
@@ -110,7 +160,7 @@ def _check_size(size: int, limits: ValidationLimits) -> None:
                             f"{limits.max_bytes / 1024 / 1024:.0f} MB")
 
 
-def _parse(data: bytes):
+def _parse(data: bytes, limits: ValidationLimits):
     import onnx
     from google.protobuf.message import DecodeError
 
@@ -120,6 +170,9 @@ def _parse(data: bytes):
         raise ModelRejected(f"not an ONNX model, or a truncated one: the file could not be parsed ({exc})") from exc
     if model.ir_version <= 0 or not model.graph.node or not model.opset_import:
         raise ModelRejected("not an ONNX model: no graph, IR version or opset was found in the file")
+    if len(model.graph.node) > limits.max_nodes:
+        raise ModelRejected(f"the graph has {len(model.graph.node):,} nodes; the lab accepts at most "
+                            f"{limits.max_nodes:,}")
     return model
 
 
@@ -201,13 +254,21 @@ def _check_inputs(model, limits: ValidationLimits) -> tuple[str, tuple[int | str
 
 
 def _trial_run(path: Path) -> None:
-    from lab.isolate import LabRunFailed, run_job
+    """Load the model and run it once on zeros, here in the child: a crash, a hang or a memory blow-up ends the
+    child, and the parent reports it."""
+    from lab.measure import MeasurePolicy, measure_latency
+    from lab.optimize import SessionConfig
 
+    policy = MeasurePolicy(warmup_min_s=0, warmup_min_runs=1, min_time_s=0, min_runs=1, end_to_end=False)
     try:
-        run_job("probe", {"model": str(path), "config": {"intra_op_threads": 1}})
-    except LabRunFailed as exc:
-        what = {"timeout": "took too long", "memory": "needed too much memory", "crash": "crashed onnxruntime"}
-        raise ModelRejected(f"the model {what.get(exc.reason, 'failed')} in a trial run: {exc}") from exc
+        measure_latency(str(path), SessionConfig(intra_op_threads=1), policy=policy)
+    except (MemoryError, ModelRejected):
+        raise
+    except Exception as exc:  # onnxruntime raises its own exception types for models it cannot run
+        from lab.isolate import looks_like_memory_error
+
+        what = "needed too much memory" if looks_like_memory_error(str(exc)) else "failed"
+        raise ModelRejected(f"the model {what} in a trial run: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: Exception) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
+from question_bank.csv_safe import write_csv
 from question_bank.importer import CSV_COLUMNS, LIST_SEPARATOR, dump_questions
 from question_bank.schema import Question
 
@@ -37,9 +36,5 @@ def export_questions(questions: list[Question], fmt: str) -> str:
     if fmt == "yaml":
         return dump_questions(questions)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=[*CSV_COLUMNS, "seed_ref", "visibility"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(_csv_row(q) for q in questions)
-        return buffer.getvalue()
+        return write_csv([*CSV_COLUMNS, "seed_ref", "visibility"], (_csv_row(q) for q in questions))
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

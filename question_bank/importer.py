@@ -17,12 +17,17 @@ from pathlib import Path
 
 import yaml
 
-from question_bank.loader import MAX_FILE_BYTES, BankError, Problem, check_references, parse_yaml_text, validate_items
+from question_bank.csv_safe import restore_cell
+from question_bank.loader import (MAX_FILE_BYTES, BankError, Problem, ProblemList, check_references, parse_yaml_text,
+                                  validate_items)
 from question_bank.schema import Bank, Question
 
 CSV_COLUMNS = ("id", "prompt", "competency", "topics", "kind", "level", "why_asked", "rubric", "red_flags",
                "follow_ups", "model_answer", "rating_1", "rating_2", "rating_3", "rating_4")
 LIST_SEPARATOR = " | "
+MAX_IMPORT_QUESTIONS = 1000
+MAX_CSV_COLUMNS = 40
+MAX_CSV_CELL_CHARS = 20_000
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -38,7 +43,8 @@ def _split(cell: str) -> list[str]:
     return [part.strip() for part in (cell or "").split("|") if part.strip()]
 
 
-def _csv_row_to_question(row: dict[str, str]) -> dict:
+def _csv_row_to_question(raw_row: dict[str, str]) -> dict:
+    row = {k: restore_cell(v) for k, v in raw_row.items() if isinstance(k, str) and isinstance(v, str)}
     taken: set[str] = set()
     rubric = []
     for item in _split(row.get("rubric", "")):
@@ -68,42 +74,72 @@ def _csv_row_to_question(row: dict[str, str]) -> dict:
 
 
 def parse_csv(data: bytes, name: str, problems: list[Problem]) -> list[dict]:
+    """Rows of a questions CSV as raw question mappings; stops at ``MAX_IMPORT_QUESTIONS`` rows."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, "", "", f"is not UTF-8 text (byte {exc.start})"))
         return []
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        problems.append(Problem(name, "", "header", f"missing column(s): {', '.join(missing)}"))
-        return []
+    rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        return [_csv_row_to_question(row) for row in reader]
+        header = next(rows, [])
+        if len(header) > MAX_CSV_COLUMNS:
+            problems.append(Problem(name, "", "header", f"has {len(header)} columns; at most {MAX_CSV_COLUMNS}"))
+            return []
+        missing = [c for c in CSV_COLUMNS if c not in header]
+        if missing:
+            problems.append(Problem(name, "", "header", f"missing column(s): {', '.join(missing)}"))
+            return []
+        questions = []
+        for line, cells in enumerate(rows, start=2):
+            if len(questions) >= MAX_IMPORT_QUESTIONS:
+                problems.append(_too_many(name))
+                return []
+            if len(cells) > len(header) or any(len(cell) > MAX_CSV_CELL_CHARS for cell in cells):
+                problems.append(Problem(name, f"line {line}", "", f"has more cells than the header, or a cell over "
+                                                                  f"{MAX_CSV_CELL_CHARS:,} characters"))
+                continue
+            if any(cell.strip() for cell in cells):
+                questions.append(_csv_row_to_question(dict(zip(header, cells))))
+        return questions
     except csv.Error as exc:
         problems.append(Problem(name, "", "", f"CSV error: {exc}"))
         return []
 
 
-def parse_questions(data: bytes, filename: str, bank: Bank) -> list[Question]:
-    """Validate an uploaded file of questions against ``bank``; raise BankError with every problem."""
-    problems: list[Problem] = []
-    if len(data) > MAX_FILE_BYTES:
-        raise BankError([Problem(filename, "", "", f"is {len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES // 1e6:.0f} MB")])
+def _too_many(name: str) -> Problem:
+    return Problem(name, "", "", f"holds more than {MAX_IMPORT_QUESTIONS:,} questions; split it into smaller files")
+
+
+def _raw_questions(data: bytes, filename: str, problems: list[Problem]) -> list:
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        raw = parse_csv(data, filename, problems)
-    elif suffix in {".yaml", ".yml"}:
-        doc = parse_yaml_text(data, filename, problems)
-        raw = doc.get("questions") if isinstance(doc, dict) else doc
-        if not problems and not isinstance(raw, list):
-            problems.append(Problem(filename, "", "questions", "expected a list of questions under 'questions:'"))
-            raw = []
-    else:
+        return parse_csv(data, filename, problems)
+    if suffix not in {".yaml", ".yml"}:
         raise BankError([Problem(filename, "", "", "only .yaml, .yml and .csv files can be imported")])
+    doc = parse_yaml_text(data, filename, problems)
+    raw = doc.get("questions") if isinstance(doc, dict) else doc
+    if problems:
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem(filename, "", "questions", "expected a list of questions under 'questions:'"))
+        return []
+    if len(raw) > MAX_IMPORT_QUESTIONS:
+        problems.append(_too_many(filename))
+        return []
+    return raw
+
+
+def parse_questions(data: bytes, filename: str, bank: Bank) -> list[Question]:
+    """Validate an uploaded file of questions against ``bank``; raise BankError with the problems (the first
+    ``MAX_PROBLEMS`` of them, and a count of the rest)."""
+    problems: list[Problem] = ProblemList()
+    if len(data) > MAX_FILE_BYTES:
+        raise BankError([Problem(filename, "", "", f"is {len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES // 1e6:.0f} MB")])
+    raw = _raw_questions(data, filename, problems)
     if not problems and not raw:
         problems.append(Problem(filename, "", "", "holds no questions"))
-    questions = validate_items(raw or [], Question, filename, problems)
+    questions = validate_items(raw, Question, filename, problems)
     check_references([(q, filename) for q in questions], {c.id for c in bank.competencies},
                      {s.id for s in bank.skills}, problems)
     existing = {q.id for q in bank.questions}

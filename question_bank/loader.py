@@ -20,9 +20,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from question_bank.bounded_yaml import YamlRefused, load_bounded
 from question_bank.schema import Bank, Competency, Kit, Question, Skill
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,44 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+class ProblemList(list):
+    """A list of problems that keeps the first ``cap`` and only counts the rest, so that a hostile file with
+    millions of faults costs no more memory than one with a hundred."""
+
+    def __init__(self, cap: int = MAX_PROBLEMS) -> None:
+        super().__init__()
+        self.cap, self.dropped, self.stopped = cap, 0, False
+
+    def append(self, problem: Problem) -> None:  # type: ignore[override]
+        if len(self) < self.cap:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= self.cap
+
+
 class BankError(Exception):
-    """The bank (or an import) is invalid; ``problems`` lists everything that is wrong."""
+    """The bank (or an import) is invalid; ``problems`` lists the first problems (at most ``MAX_PROBLEMS``),
+    ``total`` counts them all."""
 
     def __init__(self, problems: Sequence[Problem]):
-        self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the question bank:\n" + "\n".join(map(str, self.problems)))
+        self.problems = list(problems)[:MAX_PROBLEMS]
+        self.total = len(problems) + getattr(problems, "dropped", 0)
+        self.stopped = bool(getattr(problems, "stopped", False))
+        super().__init__(f"{self.total} problem(s) in the question bank:\n" + "\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per kept problem, then "... and N more problem(s)" when some were only counted."""
+        more = self.total - len(self.problems)
+        tail = []
+        if more:
+            tail.append(f"... and {more:,} more problem(s)")
+        if self.stopped:
+            tail.append(f"(checking stopped after the first {len(self.problems)} problems; fix these and upload again)")
+        return [*map(str, self.problems), *tail]
 
 
 def read_yaml(path: Path, problems: list[Problem], *, label: str | None = None) -> Any:
@@ -69,7 +103,12 @@ def parse_yaml_text(data: bytes, name: str, problems: list[Problem]) -> Any:
         problems.append(Problem(name, "", "", f"is not UTF-8 text (byte {exc.start})"))
         return None
     try:
-        return yaml.safe_load(text)
+        return load_bounded(text)
+    except YamlRefused as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(Problem(name, "", "", f"refused{where}: {exc.problem}"))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -96,6 +135,9 @@ def validate_items(raw: Iterable[Any], model: type[BaseModel], name: str, proble
     """Validate each raw mapping against ``model``; every field error becomes a problem."""
     valid = []
     for index, item in enumerate(raw):
+        if getattr(problems, "full", False):  # the rest would only be counted: stop spending time on it
+            problems.stopped = True  # type: ignore[attr-defined]
+            break
         ident = str(item.get("id", f"#{index + 1}")) if isinstance(item, dict) else f"#{index + 1}"
         if not isinstance(item, dict):
             problems.append(Problem(name, ident, "", f"expected a mapping, got {type(item).__name__}"))
@@ -130,7 +172,7 @@ def check_references(questions: Sequence[tuple[Question, str]], competencies: se
 def load_bank(directory: Path, *, extra_question_dirs: Sequence[Path] = ()) -> Bank:
     """Read and validate a whole bank folder (plus folders of imported questions)."""
     directory = Path(directory)
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     if not directory.is_dir():
         raise BankError([Problem(str(directory), "", "", "is not a folder")])
 

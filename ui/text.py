@@ -1,12 +1,57 @@
-"""Text helpers with no heavy imports (used on the first page a visitor sees)."""
+"""User text shown inert: the one place that decides how text someone typed or uploaded reaches the screen.
+
+Where does a piece of user text go, and which helper does it take?
+
+* Markdown contexts -> :func:`inert`. That is ``st.markdown``, ``st.caption``, ``st.title/header/subheader``,
+  ``st.info/success/warning/error``, every widget ``label`` and ``help``, the options of ``st.radio``,
+  ``st.pills``, ``st.segmented_control`` and ``st.select_slider`` (and their ``format_func``), ``st.expander``
+  and ``st.tabs`` labels, ``st.metric`` labels. Streamlit reads all of these as GitHub-flavoured markdown.
+* Chart text (plotly trace names, axis ticks, hover text, annotations) -> :func:`chart_text`: plotly reads a
+  subset of HTML (``<a href>``, ``<b>``, ``<span style>``) and ``$...$`` as LaTeX.
+* Plain-text contexts need no helper and must NOT take :func:`inert` (its backslashes would show): the options
+  of ``st.selectbox`` and ``st.multiselect``, ``st.text``, ``st.code``, ``st.dataframe``/``st.data_editor``
+  cells and column names (no ``LinkColumn``/``MarkdownColumn`` for user text), ``st.text_input`` values.
+
+No heavy imports: the first page a visitor sees uses this module.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+# CommonMark lets a backslash escape every ASCII punctuation character; escaping them all leaves no markdown,
+# no HTML tag, no entity, no KaTeX ``$``, no Streamlit directive (``:red[...]``, ``:material/x:``) or emoji code.
+_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# GFM "literal autolinks" are found in the text *after* escapes are resolved (remark's autolink-literal
+# transform), so escaping cannot stop them. An invisible WORD JOINER (U+2060) inside the trigger does:
+# ``https⁠://``, ``www⁠.`` and ``user@⁠host`` no longer match the patterns, and the text reads the same.
+WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGERS = re.compile(r"(?i)(?:https?|ftp|mailto|www)(?=\\?[:.])|@")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def inert(text: str) -> str:
-    """Escape markdown and HTML so ``text`` renders literally inside st.markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def _break_autolinks(text: str) -> str:
+    return _AUTOLINK_TRIGGERS.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
+def inert(text: object) -> str:
+    """``text`` as markdown that renders literally: no link, image, HTML, KaTeX, colour, icon or emoji code.
+
+    Newlines are kept (a label or paragraph shows them as line breaks or spaces); control characters go.
+    """
+    clean = _CONTROL.sub("", str(text))
+    return _break_autolinks(_ASCII_PUNCTUATION.sub(r"\\\1", clean))
+
+
+def chart_text(text: object) -> str:
+    """``text`` for a plotly label, legend entry or hover text: HTML-escaped, no LaTeX, no link."""
+    clean = _CONTROL.sub("", str(text))
+    escaped = html.escape(clean, quote=True).replace("$", "&#36;")
+    return _break_autolinks(escaped)
+
+
+def plain(text: object) -> str:
+    """``text`` for a plain-text context (selectbox/multiselect option, ``st.text``, a table cell): only the
+    control characters that would garble a line are removed; nothing is escaped."""
+    return _CONTROL.sub("", str(text))
