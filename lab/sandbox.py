@@ -1,0 +1,415 @@
+"""Run untrusted code (a candidate's inference script) in a bubblewrap sandbox, in layers.
+
+What each layer does (outermost first):
+
+1. cgroup (:mod:`lab.sandbox_cgroup`), where writable: a process cap and a memory cap on the whole job, and a kill
+   of every member at the end (v1 ``pids``/``memory`` here, v2 with ``cgroup.kill`` on a systemd host).
+2. An unprivileged, per-job uid (root only): ``setpriv --reuid --regid --clear-groups --no-new-privs``, so that the
+   rlimits count, nothing root-only is readable, and every process of the job can be found and killed by its uid.
+   Paths the job uid cannot reach (a Python under ``/root``) are bind-mounted first into a private mount namespace
+   (``unshare --mount``) at a reachable place; the host never sees those mounts.
+3. rlimits (``prlimit``): NPROC (fork bomb), AS (memory bomb), CPU (endless loop), FSIZE (a 2 GB file), NOFILE, CORE.
+4. bubblewrap: ``--unshare-all`` (network: only a dead loopback, so TCP and DNS fail; pid namespace), ``--disable-
+   userns``, ``--die-with-parent``, ``--new-session``, ``--clearenv``; read-only binds of /usr and the Python
+   environment only (no /etc, no home, no project folder, no database), a sized tmpfs /tmp, one writable job folder
+   at ``/job``, and ``--remount-ro /`` last.
+5. The parent: a wall-clock limit (SIGKILL to bubblewrap; the pid namespace takes every process with it, daemons
+   included), a disk quota on the job folder (polled), output kept in files outside the sandbox and read capped, and a
+   final sweep (cgroup members and processes of the job uid) so that no process outlives the job.
+
+Not root (a developer's laptop): layers 1 and 2 are skipped; NPROC then counts the user's own processes too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lab.sandbox_cgroup import JobCgroups, create_job_cgroups
+
+JOB_MOUNT = "/job"
+BASE_UID = 1_600_000  # far above login users and systemd's dynamic range; one uid per concurrent job
+UID_SLOTS = 256
+_OUTPUT_CAP = 1_000_000
+_LAUNCHER = """n=$1; shift
+while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done
+n=$1; shift
+while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done
+exec "$@"
+"""
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap (or a tool it needs) is missing or cannot create namespaces on this host."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    wall_s: float = 60.0
+    cpu_s: int = 30
+    memory_mb: int = 2048  # RLIMIT_AS (address space: onnxruntime alone maps ~1 GB) and the cgroup memory cap
+    nproc: int = 128  # processes and threads (onnxruntime starts one thread per core)
+    fsize_mb: int = 64  # largest file the job may write
+    disk_mb: int = 256  # the job folder's total size
+    tmp_mb: int = 64  # the tmpfs at /tmp
+    nofile: int = 256
+
+    @classmethod
+    def quick(cls) -> SandboxLimits:
+        """Tight limits for tests of hostile code."""
+        return cls(wall_s=15.0, cpu_s=8, memory_mb=1024, nproc=64, fsize_mb=16, disk_mb=64, tmp_mb=16)
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    returncode: int | None  # None when the parent killed it (wall clock, disk quota)
+    stdout: str
+    stderr: str
+    wall_s: float
+    stopped_by: str | None  # None, "wall-clock limit", "cpu limit", "memory limit", "file size limit", "disk quota",
+    #                         "process limit", "signal N"
+    layers: tuple[str, ...]
+    leftover_processes: int  # processes of the job still alive after it ended (killed by the final sweep)
+    survivors: int  # processes of the job still alive after the sweep: must be 0
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.stopped_by is None
+
+
+def check_available() -> None:
+    for tool in ("bwrap", "prlimit") + (("setpriv", "unshare") if os.geteuid() == 0 else ()):
+        if shutil.which(tool) is None:
+            raise SandboxUnavailable(f"{tool} is not installed (Debian: bubblewrap, util-linux); "
+                                     "run scripts/install_system_deps.sh")
+
+
+def python_paths() -> list[Path]:
+    """Folders the sandbox needs read-only to run this environment's Python and its installed packages."""
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent]
+    kept: list[Path] = []
+    for path in candidates:
+        path = Path(os.path.realpath(path))
+        if path.is_relative_to("/usr") or any(path.is_relative_to(k) for k in kept):
+            continue
+        kept = [k for k in kept if not k.is_relative_to(path)] + [path]
+    return kept
+
+
+def run_sandboxed(argv: Sequence[str], job_dir: Path, limits: SandboxLimits | None = None, *,
+                  extra_ro: Sequence[Path] = (), env: dict[str, str] | None = None) -> SandboxResult:
+    """Run ``argv`` (paths as the sandbox sees them: the job folder is ``/job``) and return what happened. Raises
+    :class:`SandboxUnavailable` only when no sandbox could be built at all; whatever the code does is a result."""
+    check_available()
+    limits = limits or SandboxLimits()
+    job_dir = Path(job_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="vis-sandbox-") as private, _uid_slot() as uid:
+        run = _Run(argv=list(argv), job_dir=job_dir, limits=limits, uid=uid, private=Path(private),
+                   ro_paths=python_paths() + [Path(p).resolve() for p in extra_ro], env=env or {})
+        return run.execute()
+
+
+@dataclass
+class _Run:
+    argv: list[str]
+    job_dir: Path
+    limits: SandboxLimits
+    uid: int | None
+    private: Path
+    ro_paths: list[Path]
+    env: dict[str, str]
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
+    stage_dir: Path | None = None
+
+    def execute(self) -> SandboxResult:
+        cgroups = JobCgroups()
+        if self.uid is not None:
+            _chown_tree(self.job_dir, self.uid)
+            cgroups = create_job_cgroups(f"vis-sandbox-{uuid.uuid4().hex[:12]}",
+                                         memory_bytes=self.limits.memory_mb * 2**20, max_pids=self.limits.nproc)
+        try:
+            return self._launch_and_watch(cgroups)
+        finally:
+            cgroups.kill_all()
+            cgroups.remove()
+            if self.uid is not None:
+                _chown_tree(self.job_dir, os.getuid())
+            if self.stage_dir is not None:
+                shutil.rmtree(self.stage_dir, ignore_errors=True)
+
+    def _launch_and_watch(self, cgroups: JobCgroups) -> SandboxResult:
+        command = self._command(cgroups)
+        out_path, err_path = self.private / "stdout", self.private / "stderr"
+        started = time.monotonic()
+        status_read, status_write = os.pipe()
+        try:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                child = subprocess.Popen(_with_status_fd(command, status_write), stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=err, start_new_session=True, pass_fds=(status_write,))
+            os.close(status_write)
+            status_write = -1
+            stopped_by = self._watch(child, started)
+            job_started = b"child-pid" in _read_nonblocking(status_read)
+        finally:
+            os.close(status_read)
+            if status_write >= 0:
+                os.close(status_write)
+        wall = time.monotonic() - started
+        stderr = _read_capped(err_path)
+        if not job_started and stopped_by is None:
+            last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else f"exit status {child.returncode}"
+            raise SandboxUnavailable(f"the sandbox could not start: {last}")
+        leftovers = len(_outliving(cgroups, self.uid))
+        _kill_uid(self.uid)
+        cgroups.kill_all()
+        survivors = len(cgroups.member_pids() | _uid_pids(self.uid))
+        returncode = None if stopped_by else child.returncode
+        stopped_by = stopped_by or _classify(child.returncode, stderr, cgroups)
+        return SandboxResult(returncode=returncode, stdout=_read_capped(out_path), stderr=stderr, wall_s=wall,
+                             stopped_by=stopped_by, layers=tuple(self._layers(cgroups)),
+                             leftover_processes=leftovers, survivors=survivors)
+
+    def _watch(self, child: subprocess.Popen, started: float) -> str | None:
+        next_disk_check = 0.0
+        while child.poll() is None:
+            now = time.monotonic()
+            if now - started > self.limits.wall_s:
+                _kill_now(child)
+                return "wall-clock limit"
+            if now >= next_disk_check:
+                next_disk_check = now + 0.25
+                if _tree_size(self.job_dir) > self.limits.disk_mb * 2**20:
+                    _kill_now(child)
+                    return "disk quota"
+            time.sleep(0.02)
+        return None
+
+    def _layers(self, cgroups: JobCgroups) -> list[str]:
+        lim = self.limits
+        layers = list(cgroups.layers)
+        if self.uid is not None:
+            layers.append(f"unprivileged uid {self.uid}")
+        layers += [f"rlimits nproc={lim.nproc} as={lim.memory_mb} MB cpu={lim.cpu_s} s fsize={lim.fsize_mb} MB",
+                   "bubblewrap: no network, own pid namespace, read-only root, /job writable",
+                   f"wall clock {lim.wall_s:g} s, job folder quota {lim.disk_mb} MB"]
+        return layers
+
+    def _command(self, cgroups: JobCgroups) -> list[str]:
+        binds = self._binds()
+        inner = self._prlimit() + ["bwrap", *self._bwrap_args(binds), "--", *self.argv]
+        if self.uid is None:
+            return inner
+        dropped = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs",
+                   "--", *inner]
+        launcher = ["sh", "-c", _LAUNCHER, "sh", str(len(cgroups.procs_files)), *map(str, cgroups.procs_files),
+                    str(len(self.staged)), *[str(p) for pair in self.staged for p in pair], *dropped]
+        return (["unshare", "--mount", "--propagation", "private", *launcher] if self.staged else launcher)
+
+    def _prlimit(self) -> list[str]:
+        lim = self.limits
+        nproc = lim.nproc if self.uid is not None else lim.nproc + _count_own_processes()
+        return ["prlimit", f"--nproc={nproc}:{nproc}", f"--as={lim.memory_mb * 2**20}",
+                f"--cpu={lim.cpu_s}:{lim.cpu_s + 1}", f"--fsize={lim.fsize_mb * 2**20}",
+                f"--nofile={lim.nofile}", "--core=0", "--"]
+
+    def _binds(self) -> list[tuple[Path, str, bool]]:
+        """(source as bubblewrap sees it, destination, writable); sources the job uid cannot reach are staged."""
+        wanted = [(p, str(p), False) for p in self.ro_paths] + [(self.job_dir, JOB_MOUNT, True)]
+        binds = []
+        for source, dest, writable in wanted:
+            if self.uid is not None and not _reachable(source, self.uid):
+                source = self._stage(source)
+            binds.append((source, dest, writable))
+        return binds
+
+    def _stage(self, source: Path) -> Path:
+        if self.stage_dir is None:
+            self.stage_dir = Path(tempfile.mkdtemp(prefix="vis-sandbox-stage-"))
+            self.stage_dir.chmod(0o755)
+        target = self.stage_dir / str(len(self.staged))
+        target.mkdir(mode=0o755)
+        self.staged.append((source, target))
+        return target
+
+    def _bwrap_args(self, binds: list[tuple[Path, str, bool]]) -> list[str]:
+        args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                "--clearenv", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+        for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            path = Path("/") / top
+            if path.is_symlink():
+                args += ["--symlink", os.readlink(path), str(path)]
+            elif path.is_dir():
+                args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev",
+                 "--size", str(self.limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+        for source, dest, writable in binds:
+            args += ["--bind" if writable else "--ro-bind", str(source), dest]
+        env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1",
+               **self.env}
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        return args + ["--chdir", JOB_MOUNT, "--remount-ro", "/"]
+
+
+def _classify(returncode: int, stderr: str, cgroups: JobCgroups) -> str | None:
+    if returncode == 0:
+        return None
+    signum = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else 0
+    text = stderr.lower()
+    if cgroups.memory_oom_kills() > 0 or "memoryerror" in text or "cannot allocate memory" in text \
+            or "bad_alloc" in text:
+        return "memory limit"
+    if signum == signal.SIGXCPU or (signum == signal.SIGKILL and "cpu" in text):
+        return "cpu limit"
+    if signum == signal.SIGXFSZ or "file too large" in text:
+        return "file size limit"
+    if "resource temporarily unavailable" in text or "blockingioerror" in text:
+        return "process limit"
+    if signum:
+        return f"signal {signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else signum}"
+    return None
+
+
+def _with_status_fd(command: list[str], fd: int) -> list[str]:
+    """bubblewrap reports the sandboxed child's pid on this fd once it started: proof the sandbox was built."""
+    at = command.index("bwrap") + 1
+    return command[:at] + ["--json-status-fd", str(fd)] + command[at:]
+
+
+def _read_nonblocking(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return b""
+
+
+def _kill_now(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.wait()
+
+
+def _read_capped(path: Path) -> str:
+    with open(path, "rb") as handle:
+        data = handle.read(_OUTPUT_CAP)
+    return data.decode("utf-8", errors="replace")
+
+
+def _tree_size(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    os.lchown(root, uid, uid)
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            try:
+                os.lchown(os.path.join(dirpath, name), uid, uid)
+            except OSError:
+                continue
+
+
+def _reachable(path: Path, uid: int) -> bool:
+    """Whether ``uid`` (with no groups) can walk down to ``path`` and read it."""
+    for part in [*reversed(path.parents), path]:
+        try:
+            st = os.stat(part)
+        except OSError:
+            return False
+        bits = (stat.S_IXUSR | stat.S_IRUSR) if st.st_uid == uid else (stat.S_IXOTH | stat.S_IROTH)
+        if part == path and not st.st_mode & bits == bits:
+            return False
+        if part != path and not st.st_mode & (stat.S_IXUSR if st.st_uid == uid else stat.S_IXOTH):
+            return False
+    return True
+
+
+def _uid_pids(uid: int | None) -> set[int]:
+    if uid is None:
+        return set()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        zombie = fields.get("State", "").strip().startswith("Z")  # already dead, waiting for its parent to reap it
+        if not zombie and int(fields.get("Uid", "-1 ").split()[0]) == uid:
+            pids.add(int(entry.name))
+    return pids
+
+
+def _outliving(cgroups: JobCgroups, uid: int | None, grace_s: float = 1.0) -> set[int]:
+    """Processes of the job still alive ``grace_s`` after it ended (the pid namespace's teardown is asynchronous)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        alive = cgroups.member_pids() | _uid_pids(uid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.02)
+
+
+def _kill_uid(uid: int | None) -> None:
+    for _ in range(50):
+        pids = _uid_pids(uid)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _count_own_processes() -> int:
+    return len(_uid_pids(os.getuid()))
+
+
+class _uid_slot:
+    """A per-job uid for root: one of UID_SLOTS uids, held by a file lock for the run's duration."""
+
+    def __enter__(self) -> int | None:
+        self._handle = None
+        if os.geteuid() != 0:
+            return None
+        lock_dir = Path(tempfile.gettempdir()) / "vis-sandbox-uids"
+        lock_dir.mkdir(mode=0o700, exist_ok=True)
+        for slot in range(UID_SLOTS):
+            handle = open(lock_dir / f"slot-{slot}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self._handle = handle
+            return BASE_UID + slot
+        raise SandboxUnavailable(f"all {UID_SLOTS} sandbox slots are busy")
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None:
+            self._handle.close()

@@ -1,0 +1,173 @@
+"""Hostile code in the sandbox: each attack is stopped, says by what, and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+
+from lab.sandbox import SandboxLimits, SandboxResult, run_sandboxed
+
+QUICK = SandboxLimits.quick()
+
+
+def run_script(tmp_path: Path, source: str, limits: SandboxLimits = QUICK, *args: str) -> SandboxResult:
+    job = tmp_path / "job"
+    job.mkdir(exist_ok=True)
+    (job / "attack.py").write_text(textwrap.dedent(source))
+    result = run_sandboxed(["python", "attack.py", *args], job, limits)
+    assert result.survivors == 0, "a process of the job outlived it"
+    return result
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_plain_python_runs_with_the_environment_packages(tmp_path):
+    result = run_script(tmp_path, """
+        import numpy, onnxruntime, os
+        print("ok", os.getcwd(), len(os.environ.get("PATH", "")) > 0, "VIS_DATA_DIR" in os.environ)
+    """)
+    assert result.ok, result.stderr
+    assert result.stdout.split() == ["ok", "/job", "True", "False"]  # the app's environment is not passed in
+    assert any("bubblewrap" in layer for layer in result.layers)
+
+
+def test_network_tcp_and_dns_fail(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[object] = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    result = run_script(tmp_path, f"""
+        import socket
+        for host in ("127.0.0.1", "1.1.1.1"):
+            s = socket.socket(); s.settimeout(2)
+            print(host, s.connect_ex((host, {port})))
+        try:
+            socket.getaddrinfo("pypi.org", 443); print("dns resolved")
+        except OSError as exc:
+            print("dns failed", exc)
+    """)
+    server.close()
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[1] != "0" and lines[1].split()[1] != "0"
+    assert lines[2].startswith("dns failed")
+    assert accepted == []  # the app's own loopback server never saw a connection
+
+
+def test_files_outside_the_job_cannot_be_read(tmp_path):
+    secret = tmp_path / "data" / "studio.db"
+    secret.parent.mkdir()
+    secret.write_text("SQLite format 3 candidate secrets")
+    secret.chmod(0o644)
+    result = run_script(tmp_path, f"""
+        for path in ({str(secret)!r}, "/etc/shadow", "/etc/passwd", {str(Path.cwd() / "settings.py")!r}):
+            try:
+                print(path, open(path).read()[:20])
+            except OSError as exc:
+                print(path, "refused", type(exc).__name__)
+    """)
+    assert result.stdout.count("refused") == 4, result.stdout
+    assert "candidate secrets" not in result.stdout
+
+
+def test_writes_land_only_in_the_job_folder(tmp_path):
+    outside = tmp_path / "outside.txt"
+    result = run_script(tmp_path, f"""
+        for path in ({str(outside)!r}, "/usr/evil", "/evil", "/job/inside.txt", "/tmp/scratch"):
+            try:
+                open(path, "w").write("x"); print(path, "written")
+            except OSError as exc:
+                print(path, "refused", type(exc).__name__)
+    """)
+    assert not outside.exists()
+    assert (tmp_path / "job" / "inside.txt").read_text() == "x"
+    assert f"{outside} refused" in result.stdout and "/usr/evil refused" in result.stdout
+    assert "/evil refused" in result.stdout
+
+
+def test_a_fork_bomb_hits_the_process_limit(tmp_path):
+    result = run_script(tmp_path, """
+        import os, time
+        while True:
+            os.fork()
+    """)
+    assert result.stopped_by == "process limit", (result.stopped_by, result.stderr[-300:])
+
+
+def test_a_memory_bomb_hits_the_memory_limit(tmp_path):
+    result = run_script(tmp_path, """
+        blocks = []
+        while True:
+            blocks.append(bytearray(64 * 2**20))
+    """)
+    assert result.stopped_by == "memory limit"
+    assert not result.ok
+
+
+def test_an_endless_loop_hits_the_cpu_limit(tmp_path):
+    result = run_script(tmp_path, "while True:\n    pass\n", replace(QUICK, cpu_s=2))
+    assert result.stopped_by == "cpu limit"
+
+
+def test_a_sleeping_script_hits_the_wall_clock(tmp_path):
+    result = run_script(tmp_path, "import time\nwhile True:\n    time.sleep(1)\n", replace(QUICK, wall_s=2))
+    assert result.stopped_by == "wall-clock limit" and result.returncode is None
+
+
+def test_a_daemon_does_not_outlive_the_job(tmp_path):
+    marker = f"vis-daemon-{os.getpid()}-{id(tmp_path)}"
+    result = run_script(tmp_path, """
+        import os, sys, time
+        if os.fork():
+            sys.exit(0)
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        open("/job/daemon-started", "w").write("yes")
+        while True:
+            time.sleep(0.1)
+    """, QUICK, marker)
+    assert result.returncode == 0
+    assert _processes_with(marker) == []
+
+
+def test_a_2gb_file_stops_at_the_file_size_limit(tmp_path):
+    result = run_script(tmp_path, """
+        with open("/job/big.bin", "wb") as f:
+            for _ in range(2048):
+                f.write(bytes(2**20))
+    """)
+    assert result.stopped_by == "file size limit"
+    assert (tmp_path / "job" / "big.bin").stat().st_size <= QUICK.fsize_mb * 2**20
+
+
+def test_many_files_stop_at_the_job_folder_quota(tmp_path):
+    result = run_script(tmp_path, """
+        import time
+        for i in range(1000):
+            with open(f"/job/part{i}.bin", "wb") as f:
+                f.write(bytes(8 * 2**20))
+            time.sleep(0.01)
+    """)
+    assert result.stopped_by == "disk quota"
+
+
+def test_output_is_kept_capped(tmp_path):
+    result = run_script(tmp_path, "import sys\nsys.stdout.write('x' * 5_000_000)\n")
+    assert 0 < len(result.stdout) <= 1_000_000
