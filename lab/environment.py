@@ -23,6 +23,9 @@ class GpuInfo:
     name: str
     driver: str
     memory_mb: int
+    sm_clock_mhz: int = 0  # clocks at the time of the query (0: not reported)
+    memory_clock_mhz: int = 0
+    max_sm_clock_mhz: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,19 +84,41 @@ def read_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
     return tuple(flag for flag in INT8_FLAGS if flag in present)
 
 
+GPU_QUERY = "name,driver_version,memory.total,clocks.sm,clocks.mem,clocks.max.sm"
+
+
+def _number(text: str) -> int:
+    try:
+        return int(float(text))
+    except ValueError:  # "[N/A]", "[Not Supported]"
+        return 0
+
+
 def parse_nvidia_smi(text: str) -> tuple[GpuInfo, ...]:
-    """Parse ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader,nounits``."""
+    """Parse ``nvidia-smi --query-gpu=<GPU_QUERY> --format=csv,noheader,nounits`` (the clock columns optional)."""
     gpus = []
     for line in text.strip().splitlines():
         parts = [p.strip() for p in line.split(",")]
         if len(parts) < 3 or not parts[0]:
             continue
-        try:
-            memory = int(float(parts[2]))
-        except ValueError:
-            memory = 0
-        gpus.append(GpuInfo(name=parts[0], driver=parts[1], memory_mb=memory))
+        clocks = ([_number(p) for p in parts[3:6]] + [0, 0, 0])[:3]
+        gpus.append(GpuInfo(name=parts[0], driver=parts[1], memory_mb=_number(parts[2]), sm_clock_mhz=clocks[0],
+                            memory_clock_mhz=clocks[1], max_sm_clock_mhz=clocks[2]))
     return tuple(gpus)
+
+
+def int8_features(flags: tuple[str, ...]) -> dict[str, bool]:
+    """The three int8 facts that change which variant wins: AVX2, a VNNI flavour (AVX-512 VNNI or AVX-VNNI), AMX."""
+    return {"avx2": "avx2" in flags, "avx512_vnni": "avx512_vnni" in flags, "avx_vnni": "avx_vnni" in flags,
+            "amx_int8": "amx_int8" in flags}
+
+
+def load_average() -> tuple[float, float, float]:
+    """The 1, 5 and 15 minute load averages (zeros where the platform has none)."""
+    try:
+        return tuple(round(x, 2) for x in os.getloadavg())  # type: ignore[return-value]
+    except OSError:
+        return (0.0, 0.0, 0.0)
 
 
 def query_gpus(timeout_s: float = 10.0) -> tuple[GpuInfo, ...]:
@@ -103,7 +128,7 @@ def query_gpus(timeout_s: float = 10.0) -> tuple[GpuInfo, ...]:
         return ()
     try:
         done = subprocess.run(
-            [exe, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader,nounits"],
+            [exe, f"--query-gpu={GPU_QUERY}", "--format=csv,noheader,nounits"],
             capture_output=True, text=True, timeout=timeout_s, check=False,
         )
     except (OSError, subprocess.SubprocessError):

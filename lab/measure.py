@@ -243,11 +243,24 @@ def _end_to_end(session, input_name: str, shape: tuple[int, ...], pipeline: EndT
     return stats, "", capped
 
 
-def measure_latency(model_path: Path | str, config: SessionConfig | None = None, *,
-                    policy: MeasurePolicy | None = None, pipeline: EndToEnd | None = None,
-                    inputs: np.ndarray | None = None) -> LatencyReport:
-    """Measure ``model_path`` under ``config`` in this process (use :mod:`lab.isolate` for untrusted models)."""
-    config, policy, model_path = config or SessionConfig(), policy or MeasurePolicy(), Path(model_path)
+@dataclass(frozen=True)
+class PreparedModel:
+    """A session ready for steady-state timing: ``run`` is the timed call (IO binding by default)."""
+
+    session: object
+    input_name: str
+    input_shape: tuple[int, ...]
+    run: Callable[[], object]
+    timing_method: str
+    create_ms: float
+    first_run_ms: float
+    providers: tuple[str, ...]
+
+
+def prepare_model(model_path: Path | str, config: SessionConfig, *, pipeline: EndToEnd | None = None,
+                  inputs: np.ndarray | None = None) -> PreparedModel:
+    """Create the session, bind its input (demo images when ``pipeline`` is given, else seeded noise) and time the
+    first run. Raises :class:`MeasureError` with the reason when the model cannot run."""
     t0 = time.perf_counter()
     try:
         session = create_session(model_path, config)
@@ -268,18 +281,33 @@ def measure_latency(model_path: Path | str, config: SessionConfig | None = None,
         raise
     except Exception as exc:
         raise MeasureError(f"the model failed on an input of shape {shape}: {exc}") from exc
-    warm_runs, warm_s, model_only, capped = _steady_state(run, policy)
+    return PreparedModel(session=session, input_name=meta.name, input_shape=shape, run=run, timing_method=method,
+                         create_ms=create_ms, first_run_ms=first_ms, providers=actual)
+
+
+def gpu_fell_back(config: SessionConfig, providers: Sequence[str]) -> bool:
+    return config.provider in GPU_PROVIDERS and (not providers or providers[0] != config.provider.ort_name)
+
+
+def measure_latency(model_path: Path | str, config: SessionConfig | None = None, *,
+                    policy: MeasurePolicy | None = None, pipeline: EndToEnd | None = None,
+                    inputs: np.ndarray | None = None) -> LatencyReport:
+    """Measure ``model_path`` under ``config`` in this process (use :mod:`lab.isolate` for untrusted models)."""
+    config, policy, model_path = config or SessionConfig(), policy or MeasurePolicy(), Path(model_path)
+    prepared = prepare_model(model_path, config, pipeline=pipeline, inputs=inputs)
+    shape = prepared.input_shape
+    warm_runs, warm_s, model_only, capped = _steady_state(prepared.run, policy)
     e2e, note, e2e_capped = None, "no end-to-end pipeline for this model", False
     if pipeline is not None and policy.end_to_end:
-        e2e, note, e2e_capped = _end_to_end(session, meta.name, shape, pipeline, policy)
-    requested = config.provider.ort_name
+        e2e, note, e2e_capped = _end_to_end(prepared.session, prepared.input_name, shape, pipeline, policy)
     return LatencyReport(
         model_path=str(model_path), model_sha256=file_sha256(model_path), size_bytes=model_path.stat().st_size,
-        config=config, input_name=meta.name, input_shape=shape, session_create_ms=create_ms, first_run_ms=first_ms,
-        warmup_runs=warm_runs, warmup_s=warm_s, timing_method=method, model_only=model_only,
+        config=config, input_name=prepared.input_name, input_shape=shape, session_create_ms=prepared.create_ms,
+        first_run_ms=prepared.first_run_ms, warmup_runs=warm_runs, warmup_s=warm_s,
+        timing_method=prepared.timing_method, model_only=model_only,
         throughput_ips=shape[0] * model_only.n / model_only.total_s, end_to_end=e2e, end_to_end_note=note,
-        requested_provider=requested, providers=actual,
-        gpu_fallback=config.provider in GPU_PROVIDERS and (not actual or actual[0] != requested),
+        requested_provider=config.provider.ort_name, providers=prepared.providers,
+        gpu_fallback=gpu_fell_back(config, prepared.providers),
         reached_cap=capped or e2e_capped, environment=collect_environment(),
     )
 

@@ -48,6 +48,8 @@ def test_optimize_writes_a_dynamic_int8_model(conv_model, tmp_path):
     (("optimize", "{model}", "--out", "{tmp}/x.onnx"), "nothing to do"),
     (("optimize", "{model}", "--out", "{tmp}/x.onnx", "--quantize", "dynamic", "--fp16"), "alternatives"),
     (("frobnicate",), "invalid choice"),
+    (("compare", "{model}", "missing.onnx"), "no such model file"),
+    (("compare", "{model}", "{model}", "--rounds", "2"), "at least 3 rounds"),
 ])
 def test_bad_input_is_one_line_and_status_1(args, message, conv_model, tmp_path):
     bad = tmp_path / "bad.onnx"
@@ -72,3 +74,34 @@ def test_evaluate_json_has_the_promised_keys():
     report = json.loads(done.stdout)
     assert {"precision", "recall", "f1", "map50", "mean_iou"} <= report.keys()
     assert 0.0 <= report["map50"] <= 1.0
+
+
+def test_compare_json_has_the_promised_keys(conv_model, make_conv_model, tmp_path):
+    wide = make_conv_model(tmp_path / "wide.onnx", channels=(32, 64))
+    done = lab("compare", str(wide), str(conv_model), "--size", "32", "--threads", "1", "--rounds", "4",
+               "--block", "0.02", "--no-accuracy", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"speedup", "ci_low", "ci_high", "baseline_p50_ms", "variant_p50_ms", "verdict", "load_avg",
+            "cpu_features", "baseline_accuracy", "variant_accuracy", "noise", "threads"} <= report.keys()
+    assert report["verdict"] in ("faster", "slower", "no difference", "too noisy")
+    assert report["ci_low"] <= report["speedup"] <= report["ci_high"] and report["rounds"] == 4
+    assert report["baseline_accuracy"] is None and "not evaluated" in report["accuracy_notes"]["variant"]
+
+
+def test_compare_text_says_the_verdict_and_the_load(conv_model):
+    done = lab("compare", str(conv_model), str(conv_model), "--size", "32", "--rounds", "3", "--block", "0.02",
+               "--no-accuracy")
+    assert done.returncode == 0, done.stderr
+    assert "verdict" in done.stdout and "load average" in done.stdout and "95% CI" in done.stdout
+
+
+def test_commands_are_found_in_their_modules():
+    from lab.commands import discover
+
+    assert {"bench", "evaluate", "optimize", "compare", "stress"} <= discover().keys()
+
+
+def test_stress_refuses_silly_counts():
+    done = lab("stress", "--procs", "0", "--seconds", "1")
+    assert done.returncode == 1 and "--procs" in done.stderr and "Traceback" not in done.stderr

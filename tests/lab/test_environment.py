@@ -38,3 +38,22 @@ def test_environment_round_trips_and_says_when_there_is_no_gpu(monkeypatch):
     assert Environment.from_dict(env.to_dict()) == env
     monkeypatch.setattr(lab.environment, "query_gpus", lambda: (GpuInfo("NVIDIA H100", "550", 81559),))
     assert collect_environment().has_gpu
+
+
+def test_gpu_clocks_are_read_when_nvidia_smi_reports_them():
+    from lab.environment import GPU_QUERY
+
+    assert "clocks.sm" in GPU_QUERY and "clocks.max.sm" in GPU_QUERY
+    (gpu,) = parse_nvidia_smi("NVIDIA H200, 560.35.03, 143771, 1980, 3201, 1980\n")
+    assert (gpu.sm_clock_mhz, gpu.memory_clock_mhz, gpu.max_sm_clock_mhz) == (1980, 3201, 1980)
+    (old,) = parse_nvidia_smi("NVIDIA A10, 535.1, 23028, [N/A], [N/A], [N/A]\n")
+    assert old.sm_clock_mhz == 0 and old.memory_mb == 23028
+
+
+def test_int8_features_and_load_average():
+    from lab.environment import int8_features, load_average
+
+    assert int8_features(("avx2", "avx512_vnni")) == {"avx2": True, "avx512_vnni": True, "avx_vnni": False,
+                                                      "amx_int8": False}
+    load = load_average()
+    assert len(load) == 3 and all(x >= 0 for x in load)
