@@ -31,7 +31,12 @@ def safe_cell(value: object) -> object:
     if isinstance(value, (int, float)):
         return value
     lines = _LINE_BREAKS.split(str(value))
-    return "\n".join("'" + line if line.startswith(FORMULA_STARTS) else line for line in lines)
+    return "\n".join("'" + line if _needs_apostrophe(line) else line for line in lines)
+
+
+def _needs_apostrophe(line: str) -> bool:
+    # "'=x" written by a person also gets one, so that restore_cell gives back exactly what was written
+    return line.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Mapping[str, object] | Sequence[object]]) -> str:
@@ -50,5 +55,4 @@ def write_csv(header: Sequence[str], rows: Iterable[Mapping[str, object] | Seque
 def restore_cell(text: str) -> str:
     """Undo :func:`safe_cell`'s apostrophes (the importer reads the bank's own CSV export back)."""
     lines = _LINE_BREAKS.split(text)
-    return "\n".join(line[1:] if line.startswith("'") and line[1:].startswith(FORMULA_STARTS) else line
-                     for line in lines)
+    return "\n".join(line[1:] if line.startswith("'") and _needs_apostrophe(line) else line for line in lines)

@@ -5,24 +5,26 @@ import streamlit as st
 from question_bank.importer import import_file
 from question_bank.loader import BankError
 from question_bank.search import filter_questions
+from ui.access import readable_ids
 from ui.auth import current_user
 from ui.components import bank_kit_questions, bank_kit_title, question_detail, question_filters, question_label
 from ui.services import get_services, reload_services
+from ui.text import inert
 
 PAGE = "bank"
 svc = get_services()
 bank = svc.bank
 user = current_user()
 
+readable = readable_ids(bank, user)  # candidates: practice questions only; staff: every question
 st.title("Question bank")
-st.caption(f"{len(bank.questions)} questions across {len(bank.competencies)} competencies and "
+st.caption(f"{len(readable)} questions across {len(bank.competencies)} competencies and "
            f"{len(bank.skills)} skills.")
 
 kit_id = st.selectbox("Interview kit", [None, *(k.id for k in bank.kits)], key=f"{PAGE}.kit",
                       format_func=lambda kid: "All questions" if kid is None else bank_kit_title(bank, kid))
 filters = question_filters(bank, PAGE)
-if kit_id:
-    filters = filters.within(bank_kit_questions(bank, kit_id))
+filters = filters.within(readable & bank_kit_questions(bank, kit_id) if kit_id else readable)
 query = st.text_input("Search by meaning", key=f"{PAGE}.query", max_chars=500,
                       placeholder="e.g. how do I hit 30 fps on a Jetson")
 
@@ -42,11 +44,12 @@ with listing:
     st.caption(f"{len(questions)} question(s)" + (" ranked by closeness to your search" if query.strip() else ""))
     with st.container(height=720, border=False):
         chosen = st.radio("Questions", [q.id for q in questions], key=f"{PAGE}.chosen",
-                          label_visibility="collapsed", format_func=lambda qid: question_label(bank.question(qid)))
+                          label_visibility="collapsed",
+                          format_func=lambda qid: inert(question_label(bank.question(qid))))
 with detail:
-    question_detail(bank, bank.question(chosen or questions[0].id), PAGE)
+    question_detail(bank, bank.question(chosen if chosen in readable else questions[0].id), PAGE)
 
-if user and user.role in ("interviewer", "manager"):
+if user and user.role in ("interviewer", "manager", "admin"):
     with st.expander("Import questions (YAML or CSV)"):
         st.caption("The whole file is checked first; if anything is wrong, nothing is imported and every problem "
                    "is listed. Ids already in the bank are refused.")
@@ -55,8 +58,8 @@ if user and user.role in ("interviewer", "manager"):
             try:
                 target = import_file(upload.getvalue(), upload.name, bank, svc.imported_dir)
             except BankError as exc:
-                st.error(f"Nothing was imported: {len(exc.problems)} problem(s).")
-                st.code("\n".join(map(str, exc.problems)), language=None)
+                st.error(f"Nothing was imported: {exc.total:,} problem(s).")
+                st.code("\n".join(exc.lines()), language=None)
             else:
                 reload_services()
-                st.success(f"Imported {target.name}. The bank now includes it.")
+                st.success(f"Imported {inert(target.name)}. The bank now includes it.")
