@@ -140,3 +140,60 @@ HOSTILE_TEXTS = (
     "[ref]: https://evil.example/ref\n[ref]",
     '=HYPERLINK("https://evil.example/f","x")\r@SUM(1)\n+cmd|evil.example',
 )
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def onnx_relu_model() -> bytes:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def onnx_million_nodes(nodes: int = 1_000_000) -> tuple[str, bytes]:
+    """About 26 MB: protobuf merges a second ``graph`` field into the first, so the extra nodes are bytes appended
+    to a small valid model (built in a blink, no million Python objects in the test)."""
+    from onnx import helper
+
+    node = helper.make_node("Relu", ["x"], ["x"]).SerializeToString()
+    extra = (b"\x0a" + _varint(len(node)) + node) * nodes
+    return "million.onnx", onnx_relu_model() + b"\x3a" + _varint(len(extra)) + extra
+
+
+def onnx_nested_subgraphs(depth: int = 20_000) -> tuple[str, bytes]:
+    """A graph attribute holding a graph holding a graph...: the protobuf recursion bomb."""
+    inner = b""
+    for _ in range(depth):
+        attr = b"\x0a\x01b" + b"\x32" + _varint(len(inner)) + inner  # AttributeProto: name "b", g = inner graph
+        node = b"\x22\x02If" + b"\x2a" + _varint(len(attr)) + attr  # NodeProto: op_type, attribute
+        inner = b"\x0a" + _varint(len(node)) + node  # GraphProto: node
+    return "nested.onnx", onnx_relu_model() + b"\x3a" + _varint(len(inner)) + inner
+
+
+def onnx_huge_declared_length() -> tuple[str, bytes]:
+    """A field that claims 2 GB of data in a 100-byte file."""
+    return "liar.onnx", onnx_relu_model() + b"\x3a" + _varint(2**31 - 1) + b"\x0a" * 64
+
+
+def onnx_garbage(size: int = 5_000_000) -> tuple[str, bytes]:
+    return "garbage.onnx", bytes(range(256)) * (size // 256)
+
+
+ONNX_BOMBS = {
+    "a million-node graph": onnx_million_nodes,
+    "20k nested subgraphs": onnx_nested_subgraphs,
+    "a length field of 2 GB": onnx_huge_declared_length,
+    "5 MB of garbage": onnx_garbage,
+}
