@@ -61,7 +61,7 @@ class SandboxLimits:
     memory_mb: int = 2048  # RLIMIT_AS (address space: onnxruntime alone maps ~1 GB) and the cgroup memory cap
     nproc: int = 128  # processes and threads (onnxruntime starts one thread per core)
     fsize_mb: int = 64  # largest file the job may write
-    disk_mb: int = 256  # the job folder's total size
+    disk_mb: int = 256  # what the job may add to its folder
     tmp_mb: int = 64  # the tmpfs at /tmp
     nofile: int = 256
 
@@ -108,7 +108,8 @@ def python_paths() -> list[Path]:
 
 
 def run_sandboxed(argv: Sequence[str], job_dir: Path, limits: SandboxLimits | None = None, *,
-                  extra_ro: Sequence[Path] = (), env: dict[str, str] | None = None) -> SandboxResult:
+                  extra_ro: Sequence[Path] = (), env: dict[str, str] | None = None,
+                  workdir: str = JOB_MOUNT) -> SandboxResult:
     """Run ``argv`` (paths as the sandbox sees them: the job folder is ``/job``) and return what happened. Raises
     :class:`SandboxUnavailable` only when no sandbox could be built at all; whatever the code does is a result."""
     check_available()
@@ -116,7 +117,8 @@ def run_sandboxed(argv: Sequence[str], job_dir: Path, limits: SandboxLimits | No
     job_dir = Path(job_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="vis-sandbox-") as private, _uid_slot() as uid:
         run = _Run(argv=list(argv), job_dir=job_dir, limits=limits, uid=uid, private=Path(private),
-                   ro_paths=python_paths() + [Path(p).resolve() for p in extra_ro], env=env or {})
+                   ro_paths=python_paths() + [Path(p).resolve() for p in extra_ro], env=env or {},
+                   workdir=workdir)
         return run.execute()
 
 
@@ -129,6 +131,7 @@ class _Run:
     private: Path
     ro_paths: list[Path]
     env: dict[str, str]
+    workdir: str = JOB_MOUNT
     staged: list[tuple[Path, Path]] = field(default_factory=list)
     stage_dir: Path | None = None
 
@@ -182,6 +185,7 @@ class _Run:
 
     def _watch(self, child: subprocess.Popen, started: float) -> str | None:
         next_disk_check = 0.0
+        quota = _tree_size(self.job_dir) + self.limits.disk_mb * 2**20  # what the job may add to its folder
         while child.poll() is None:
             now = time.monotonic()
             if now - started > self.limits.wall_s:
@@ -189,7 +193,7 @@ class _Run:
                 return "wall-clock limit"
             if now >= next_disk_check:
                 next_disk_check = now + 0.25
-                if _tree_size(self.job_dir) > self.limits.disk_mb * 2**20:
+                if _tree_size(self.job_dir) > quota:
                     _kill_now(child)
                     return "disk quota"
             time.sleep(0.02)
@@ -260,7 +264,7 @@ class _Run:
                **self.env}
         for key, value in env.items():
             args += ["--setenv", key, value]
-        return args + ["--chdir", JOB_MOUNT, "--remount-ro", "/"]
+        return args + ["--chdir", self.workdir, "--remount-ro", "/"]
 
 
 def _classify(returncode: int, stderr: str, cgroups: JobCgroups) -> str | None:
