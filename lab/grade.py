@@ -246,3 +246,10 @@ def _record_sandbox(card: ReportCard, what: str, result: SandboxResult) -> None:
     card.sandbox[what] = {"returncode": result.returncode, "stopped_by": result.stopped_by,
                           "wall_s": round(result.wall_s, 2), "leftover_processes": result.leftover_processes,
                           "survivors": result.survivors, "layers": list(result.layers)}
+
+
+def run_grade_job(payload: dict, progress: Progress) -> dict:
+    """Handler of the job kind ``takehome_grade`` (:mod:`lab.jobs`): ``{"takehome_id": N, "version": V}``."""
+    from lab.takehome import grade_version
+
+    return grade_version(int(payload["takehome_id"]), int(payload["version"]), progress=progress).to_dict()
