@@ -9,6 +9,10 @@
       batch 1 vs 8, input 128 vs 160; p50 and mAP@0.5 for each, every build, measurement and evaluation in an
       isolated child process as the app does it. Latency is measured in round-robin rounds (p50 = median of the
       rounds' p50s) so that drift in a shared machine's speed is spread over every variant.
+  python -m lab.bench_harness noise [--model M] [--variant V] [--threads 1] [--procs 2] [--rounds 20]
+      The same pair (default: the demo detector and its static int8 variant) measured quiet and then beside
+      ``python -m lab stress --procs N``: the paired speed-up with its interval, and the unpaired p50s (each model
+      measured alone, one after the other) for contrast.
 """
 
 from __future__ import annotations
@@ -185,10 +189,60 @@ def print_variant_table(model: Path, *, quick: bool, threads: int = 0, rounds: i
           f"load average now {os.getloadavg()[0]:.2f}")
 
 
+def _unpaired(model: Path, config: SessionConfig) -> float:
+    """The old way: one model measured alone (an isolated child, 2 s and 200 runs at least)."""
+    from lab.isolate import run_job
+
+    payload = {"model": str(model), "config": config.to_dict(), "policy": {"min_time_s": 2.0, "min_runs": 200},
+               "end_to_end": False}
+    return float(run_job("bench", payload)["p50_ms"])
+
+
+def _noise_row(label: str, base: Path, variant: Path, config: SessionConfig, rounds: int) -> str:
+    from lab.commands.compare import compare_models
+    from lab.paired import PairedPolicy
+
+    load_before = os.getloadavg()[0]
+    base_alone, variant_alone = _unpaired(base, config), _unpaired(variant, config)
+    r = compare_models(base, variant, config, PairedPolicy(rounds=rounds), accuracy=False)
+    return (f"{label:18} {load_before:5.2f}-{os.getloadavg()[0]:5.2f} {base_alone:9.3f} {variant_alone:9.3f} "
+            f"{base_alone / variant_alone:8.2f}x {r['baseline_p50_ms']:9.3f} {r['variant_p50_ms']:9.3f} "
+            f"{r['speedup']:7.3f}x {r['ci_low']:.3f}-{r['ci_high']:.3f} {r['verdict']:>13} "
+            f"{r['baseline_cv'] * 100:5.0f}% {r['variant_cv'] * 100:5.0f}% {r['clock']:>5}")
+
+
+def print_noise_table(base: Path, variant: Path | None, *, threads: int, procs: int, rounds: int) -> None:
+    import subprocess
+
+    config = SessionConfig(intra_op_threads=threads, input_size=160)
+    with tempfile.TemporaryDirectory(prefix="lab-noise-") as out:
+        if variant is None:
+            from lab.isolate import run_job
+
+            spec = VariantSpec("int8 static", quantize="static", session=config)
+            variant = Path(run_job("variant", {"baseline": str(base), "spec": spec.to_dict(), "out_dir": out})["model"])
+        print(f"# baseline {base.name}, variant {variant.name}, threads {threads or 'default'}, {rounds} rounds; "
+              f"unpaired = each alone (2 s, 200 runs); paired = python -m lab compare")
+        print(f"{'condition':18} {'load 1-min':11} {'alone A':>9} {'alone B':>9} {'unpaired':>9} {'paired A':>9} "
+              f"{'paired B':>9} {'speed-up':>8} {'95% CI':11} {'verdict':>13} {'cv A':>6} {'cv B':>6} {'clock':>5}")
+        print(_noise_row("quiet", base, variant, config, rounds), flush=True)
+        stress = subprocess.Popen([sys.executable, "-m", "lab", "stress", "--procs", str(procs), "--seconds", "600"],
+                                  stdout=subprocess.DEVNULL)
+        try:
+            time.sleep(5)  # let the load average notice the busy processes
+            print(_noise_row(f"{procs} busy processes", base, variant, config, rounds), flush=True)
+        finally:
+            stress.terminate()
+            stress.wait()
+    env = collect_environment()
+    print(f"# environment: {env.cpu_model}, {env.logical_cpus} CPUs, int8 features {', '.join(env.cpu_flags)}, "
+          f"onnxruntime {env.onnxruntime}; the machine is shared with other work, so 'quiet' means no stress added")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab.bench_harness")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("side-by-side", "variants"):
+    for name in ("side-by-side", "variants", "noise"):
         p = sub.add_parser(name)
         p.add_argument("--model", type=Path, default=None, help="default: the demo detector")
         p.add_argument("--quick", action="store_true", help="short runs: a smoke test, not figures to quote")
@@ -198,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["variants"].add_argument("--rounds", type=int, default=3, help="round-robin latency rounds")
     sub.choices["side-by-side"].add_argument("--threads", type=int, default=0)
     sub.choices["side-by-side"].add_argument("--size", type=int, default=160)
+    noise = sub.choices["noise"]
+    noise.add_argument("--variant", type=Path, default=None, help="default: static int8 of the model")
+    noise.add_argument("--threads", type=int, default=1)
+    noise.add_argument("--procs", type=int, default=2)
+    noise.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
     model = args.model
     if model is None:
@@ -206,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     if not model.is_file():
         print(f"error: no such model file: {model}", file=sys.stderr)
         return 1
+    if args.command == "noise":
+        print_noise_table(model.resolve(), args.variant, threads=args.threads, procs=args.procs, rounds=args.rounds)
+        return 0
     if args.command == "variants":
         print_variant_table(model, quick=args.quick, threads=args.threads, rounds=args.rounds)
         return 0

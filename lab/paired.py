@@ -13,6 +13,13 @@ Verdicts (documented thresholds, also used by the leaderboard):
 * ``faster``: the interval's lower bound is above 1.0; ``slower``: its upper bound is below 1.0;
   ``no difference``: the interval contains 1.0.
 
+Which clock: wall-clock time, unless both sides run single-threaded on the CPU (``intra_op_threads=1``), where
+onnxruntime computes on the calling thread and that thread's CPU time (``time.thread_time``) is used instead. On a
+machine with more runnable processes than cores, a run is often preempted part-way and waits a whole scheduler slice:
+that wait hits long runs far more than short ones (a 4.4 ms fp32 run straddles a slice boundary much more often than a
+1.5 ms int8 run), so wall-clock ratios inflate under load however well the rounds are paired. CPU time leaves the
+wait out. Wall-clock p50s are always reported beside it.
+
 The noise verdict is separate: ``noisy`` when either side's coefficient of variation over all timed runs is above
 :data:`NOISY_CV` (15%), ``quiet`` otherwise. A paired speed-up can be tight on a noisy machine; the report says both.
 """
@@ -20,6 +27,7 @@ The noise verdict is separate: ``noisy`` when either side's coefficient of varia
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from lab.environment import collect_environment, int8_features, load_average
-from lab.measure import EndToEnd, LatencyStats, file_sha256, gpu_fell_back, prepare_model, sample_until, warm_up
+from lab.measure import EndToEnd, LatencyStats, file_sha256, gpu_fell_back, prepare_model, warm_up
 from lab.optimize import SessionConfig
 
 MAX_CI_WIDTH = 0.20  # (ci_high - ci_low) / speed-up above this: too noisy to rank
@@ -46,10 +54,13 @@ class PairedPolicy:
     warmup_min_runs: int = 5
     resamples: int = 2000
     seed: int = 0
+    clock: str = "auto"  # auto | wall | cpu
 
     def __post_init__(self) -> None:
         if self.rounds < 3:
             raise ValueError(f"a paired comparison needs at least 3 rounds, not {self.rounds}")
+        if self.clock not in ("auto", "wall", "cpu"):
+            raise ValueError(f"clock must be auto, wall or cpu, not {self.clock!r}")
 
     @classmethod
     def quick(cls, rounds: int = 4) -> PairedPolicy:
@@ -69,10 +80,11 @@ class SideFigures:
     input_shape: tuple[int, ...]
     providers: tuple[str, ...]
     gpu_fallback: bool
-    p50_ms: float  # median of the rounds' block p50s
-    per_image_ms: float
-    block_p50s_ms: tuple[float, ...]
-    stats: LatencyStats  # over every timed run of this side, pooled
+    p50_ms: float  # wall clock: median of the rounds' block p50s
+    per_image_ms: float  # by the comparison's clock, per image
+    block_p50s_ms: tuple[float, ...]  # wall clock
+    stats: LatencyStats  # wall clock, over every timed run of this side, pooled
+    cpu_block_p50s_ms: tuple[float, ...] = ()  # the calling thread's CPU time (meaningful single-threaded only)
 
     @property
     def cv(self) -> float:
@@ -85,6 +97,7 @@ class PairedReport:
     variant: SideFigures
     rounds: int
     order: str  # "AB BA AB ..."
+    clock: str  # "wall" or "cpu" (the calling thread's CPU time): what the speed-up was computed on
     speedup: float  # baseline per-image p50 / variant per-image p50
     ci_low: float
     ci_high: float
@@ -145,34 +158,58 @@ def noise_of(*cvs: float) -> str:
     return "noisy" if max(cvs) > NOISY_CV else "quiet"
 
 
+def choose_clock(policy: PairedPolicy, *configs: SessionConfig) -> str:
+    single = all(c.intra_op_threads == 1 and c.inter_op_threads <= 1 and c.provider.value == "cpu" for c in configs)
+    if policy.clock == "cpu" and not single:
+        raise ValueError("the CPU-time clock needs both sides single-threaded on the CPU (--threads 1)")
+    return policy.clock if policy.clock != "auto" else ("cpu" if single else "wall")
+
+
+def time_block(run, policy: PairedPolicy) -> tuple[list[float], list[float]]:
+    """Wall-clock and calling-thread CPU seconds of each run, until the block's time and count are reached."""
+    wall, cpu = [], []
+    start = time.perf_counter()
+    while True:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        run()
+        c1, t1 = time.thread_time(), time.perf_counter()
+        wall.append(t1 - t0)
+        cpu.append(c1 - c0)
+        elapsed = t1 - start
+        if (elapsed >= policy.block_min_s and len(wall) >= policy.block_min_runs) or elapsed >= policy.block_max_s:
+            return wall, cpu
+
+
 def measure_paired(baseline: Path | str, baseline_config: SessionConfig, variant: Path | str,
                    variant_config: SessionConfig, *, policy: PairedPolicy | None = None,
                    pipeline: EndToEnd | None = None) -> PairedReport:
     """Time ``variant`` against ``baseline`` in alternating rounds in this process (isolate untrusted models with
     :mod:`lab.isolate`'s ``compare`` job)."""
     policy = policy or PairedPolicy()
+    clock = choose_clock(policy, baseline_config, variant_config)
     load_before = load_average()
     sides = [prepare_model(baseline, baseline_config, pipeline=pipeline),
              prepare_model(variant, variant_config, pipeline=pipeline)]
     for side in sides:
         warm_up(side.run, _warmup_policy(policy))
     samples: list[list[float]] = [[], []]
-    block_p50s: list[list[float]] = [[], []]
+    wall_p50s: list[list[float]] = [[], []]
+    cpu_p50s: list[list[float]] = [[], []]
     for round_index in range(policy.rounds):
         for which in ((0, 1) if round_index % 2 == 0 else (1, 0)):
-            times, _ = sample_until(sides[which].run, min_time_s=policy.block_min_s, min_runs=policy.block_min_runs,
-                                    max_time_s=policy.block_max_s)
-            samples[which].extend(times)
-            block_p50s[which].append(float(np.median(times)) * 1e3)
-    batches = [side.input_shape[0] for side in sides]
-    per_image = [[p / batch for p in p50s] for p50s, batch in zip(block_p50s, batches, strict=True)]
+            wall, cpu = time_block(sides[which].run, policy)
+            samples[which].extend(wall)
+            wall_p50s[which].append(float(np.median(wall)) * 1e3)
+            cpu_p50s[which].append(float(np.median(cpu)) * 1e3)
+    chosen = cpu_p50s if clock == "cpu" else wall_p50s
+    per_image = [[p / side.input_shape[0] for p in p50s] for p50s, side in zip(chosen, sides, strict=True)]
     speedup, low, high = bootstrap_ratio_ci(per_image[0], per_image[1], resamples=policy.resamples, seed=policy.seed)
-    figures = [_side(path, config, side, block_p50s[i], samples[i])
+    figures = [_side(path, config, side, wall_p50s[i], cpu_p50s[i], per_image[i], samples[i])
                for i, (path, config, side) in enumerate(((baseline, baseline_config, sides[0]),
                                                          (variant, variant_config, sides[1])))]
     return PairedReport(
         baseline=figures[0], variant=figures[1], rounds=policy.rounds,
-        order=" ".join("AB" if i % 2 == 0 else "BA" for i in range(policy.rounds)),
+        order=" ".join("AB" if i % 2 == 0 else "BA" for i in range(policy.rounds)), clock=clock,
         speedup=speedup, ci_low=low, ci_high=high, verdict=verdict_of(speedup, low, high),
         noise=noise_of(figures[0].cv, figures[1].cv), load_avg_before=load_before, load_avg_after=load_average(),
         threads={"baseline_intra_op": baseline_config.intra_op_threads,
@@ -187,14 +224,13 @@ def _warmup_policy(policy: PairedPolicy):
                          max_time_s=policy.block_max_s * 4)
 
 
-def _side(path: Path | str, config: SessionConfig, prepared, block_p50s: list[float],
-          samples: list[float]) -> SideFigures:
-    p50 = statistics.median(block_p50s)
+def _side(path: Path | str, config: SessionConfig, prepared, wall_p50s: list[float], cpu_p50s: list[float],
+          per_image: list[float], samples: list[float]) -> SideFigures:
     return SideFigures(model_path=str(path), model_sha256=file_sha256(path), size_bytes=Path(path).stat().st_size,
                        config=config.to_dict(), input_shape=prepared.input_shape, providers=prepared.providers,
-                       gpu_fallback=gpu_fell_back(config, prepared.providers), p50_ms=p50,
-                       per_image_ms=p50 / prepared.input_shape[0], block_p50s_ms=tuple(block_p50s),
-                       stats=LatencyStats.from_seconds(samples))
+                       gpu_fallback=gpu_fell_back(config, prepared.providers), p50_ms=statistics.median(wall_p50s),
+                       per_image_ms=statistics.median(per_image), block_p50s_ms=tuple(wall_p50s),
+                       stats=LatencyStats.from_seconds(samples), cpu_block_p50s_ms=tuple(cpu_p50s))
 
 
 def paired_from_dict(data: dict) -> dict:

@@ -20,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--block", type=float, default=0.1, help="seconds of timing per side and round at least")
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads of both sides (0: default)")
     parser.add_argument("--size", type=int, default=None, help="input height and width for dynamic models")
+    parser.add_argument("--clock", choices=["auto", "wall", "cpu"], default="auto",
+                        help="auto: the calling thread's CPU time when both sides are single-threaded, else wall")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the two evaluations")
     parser.add_argument("--json", action="store_true")
 
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     require_model(args.baseline)
     require_model(args.variant)
     config = SessionConfig(intra_op_threads=args.threads, input_size=args.size)
-    policy = PairedPolicy(rounds=args.rounds, block_min_s=args.block)
+    policy = PairedPolicy(rounds=args.rounds, block_min_s=args.block, clock=args.clock)
     result = compare_models(args.baseline, args.variant, config, policy, accuracy=not args.no_accuracy)
     print_json(result) if args.json else print(compare_text(result))
     return 0
@@ -63,7 +65,7 @@ def summary(report: dict, accuracies: dict[str, tuple[dict | None, str]]) -> dic
         "ci_width": report["ci_width"], "verdict": report["verdict"], "noise": report["noise"],
         "baseline_p50_ms": report["baseline"]["p50_ms"], "variant_p50_ms": report["variant"]["p50_ms"],
         "baseline_cv": report["baseline"]["stats"]["cv"], "variant_cv": report["variant"]["stats"]["cv"],
-        "rounds": report["rounds"], "order": report["order"],
+        "rounds": report["rounds"], "order": report["order"], "clock": report["clock"],
         "load_avg": {"before": report["load_avg_before"], "after": report["load_avg_after"]},
         "threads": report["threads"], "cpu_model": env["cpu_model"], "logical_cpus": env["logical_cpus"],
         "cpu_features": report["cpu_features"], "cpu_flags": env["cpu_flags"],
@@ -102,8 +104,9 @@ def compare_text(r: dict) -> str:
              f"speed-up     {r['speedup']:.3f}x  95% CI {r['ci_low']:.3f}-{r['ci_high']:.3f}  "
              f"(width {r['ci_width'] * 100:.1f}% of the speed-up; ranked only under "
              f"{r['thresholds']['max_ci_width'] * 100:.0f}% and above 1.0)",
-             f"baseline     p50 {r['baseline_p50_ms']:.3f} ms  cv {r['baseline_cv'] * 100:.1f}%",
-             f"variant      p50 {r['variant_p50_ms']:.3f} ms  cv {r['variant_cv'] * 100:.1f}%",
+             f"clock        {'CPU time of the calling thread' if r['clock'] == 'cpu' else 'wall clock'}",
+             f"baseline     p50 {r['baseline_p50_ms']:.3f} ms (wall)  cv {r['baseline_cv'] * 100:.1f}%",
+             f"variant      p50 {r['variant_p50_ms']:.3f} ms (wall)  cv {r['variant_cv'] * 100:.1f}%",
              f"rounds       {r['rounds']} ({r['order'][:23]}{'...' if len(r['order']) > 23 else ''})",
              f"load average before {load['before'][0]:.2f}, after {load['after'][0]:.2f} "
              f"({r['logical_cpus']} CPUs)"]

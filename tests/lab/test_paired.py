@@ -84,4 +84,19 @@ def test_batch_sizes_compare_per_image(conv_model):
     report = measure_paired(conv_model, one, conv_model, one.with_changes(batch_size=4),
                             policy=PairedPolicy.quick(rounds=3))
     assert report.variant.input_shape[0] == 4
-    assert report.variant.per_image_ms == pytest.approx(report.variant.p50_ms / 4)
+    assert report.clock == "cpu"  # both single-threaded: the calling thread's CPU time
+    assert report.variant.per_image_ms == pytest.approx(np.median(report.variant.cpu_block_p50s_ms) / 4)
+    assert report.baseline.per_image_ms == pytest.approx(np.median(report.baseline.cpu_block_p50s_ms))
+
+
+def test_the_cpu_clock_is_chosen_only_when_both_sides_are_single_threaded():
+    from lab.paired import choose_clock
+
+    one, default = SessionConfig(intra_op_threads=1), SessionConfig()
+    assert choose_clock(PairedPolicy(), one, one) == "cpu"
+    assert choose_clock(PairedPolicy(), one, default) == "wall"
+    assert choose_clock(PairedPolicy(clock="wall"), one, one) == "wall"
+    with pytest.raises(ValueError, match="single-threaded"):
+        choose_clock(PairedPolicy(clock="cpu"), default, one)
+    with pytest.raises(ValueError, match="clock must be"):
+        PairedPolicy(clock="sundial")
