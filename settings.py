@@ -28,17 +28,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_CACHE_DIR", ".cache", "Folder for artefacts built at set-up: the ONNX embedding model, the demo data set."),
     Setting("VIS_BANK_DIR", "question_bank/data", "Folder holding the question bank's YAML files."),
     Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (the fastest ONNX export built, else torch), onnx, onnx-int8, "
-            "onnx-int8-l2 or torch."),
+            "onnx-int8-l2, onnx-int8-l2ft (the two-layer cut fine-tuned for rubric matching) or torch."),
     Setting("VIS_MAX_TEXT_CHARS", "20000", "Longest note or answer the matcher reads; longer text is cut with a notice."),
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
     Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),
     Setting("VIS_UPLOAD_QUOTA_MB", "200", "Stored ONNX uploads kept per user, in megabytes; past it the oldest are deleted."),
     Setting("VIS_UPLOADS_AT_ONCE", "1", "ONNX uploads one user may have checked at the same time; more are refused."),
-    Setting("VIS_QUEUE_URL", "", "Job queue of lab runs and take-home grading: empty means a SQLite file in VIS_DATA_DIR "
-            "(one worker beside the app); redis://host:6379/0 for workers on several machines."),
-    Setting("VIS_QUEUE_LEASE_S", "60", "Seconds without a heartbeat after which a running job counts as lost with its "
-            "worker: it is queued again once, then failed."),
     Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
 )
 
@@ -72,8 +68,9 @@ class Settings:
         data_dir = _resolve(raw["VIS_DATA_DIR"])
         url = raw["VIS_DATABASE_URL"] or f"sqlite:///{data_dir / 'studio.db'}"
         embedder = raw["VIS_EMBEDDER"]
-        if embedder not in {"auto", "onnx", "onnx-int8", "onnx-int8-l2", "torch"}:
-            raise ValueError(f"VIS_EMBEDDER must be auto, onnx, onnx-int8, onnx-int8-l2 or torch, not {embedder!r}")
+        if embedder not in {"auto", "onnx", "onnx-int8", "onnx-int8-l2", "onnx-int8-l2ft", "torch"}:
+            raise ValueError("VIS_EMBEDDER must be auto, onnx, onnx-int8, onnx-int8-l2, onnx-int8-l2ft or torch, "
+                             f"not {embedder!r}")
         return cls(
             data_dir=data_dir,
             database_url=url,

@@ -69,10 +69,24 @@ class Skill(_Strict):
     description: Text
 
 
+POINT_EXAMPLES = 6  # at most this many "listen for" examples per rubric point
+Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=160)]
+
+
 class RubricPoint(_Strict):
     id: Slug
     text: Text
     weight: Weight = Weight.must
+    # "Listen for": short phrasings or concrete instances that show the point (the matcher reads them as evidence).
+    examples: tuple[Example, ...] = Field(default=(), max_length=POINT_EXAMPLES, exclude_if=lambda v: not v)
+
+    @field_validator("examples")
+    @classmethod
+    def _distinct_examples(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        folded = [" ".join(v.lower().split()) for v in value]
+        if len(set(folded)) < len(folded):
+            raise ValueError("a rubric point's examples repeat")
+        return value
 
 
 class RatingGuide(_Strict):

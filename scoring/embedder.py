@@ -56,6 +56,7 @@ ONNX_VARIANTS: dict[str, OnnxVariant] = {v.name: v for v in (
     OnnxVariant("onnx", "model.onnx", FULL_LAYERS, False),
     OnnxVariant("onnx-int8", "model-int8.onnx", FULL_LAYERS, True),
     OnnxVariant("onnx-int8-l2", "model-l2-int8.onnx", (0, 5), True),
+    OnnxVariant("onnx-int8-l2ft", "model-l2ft-int8.onnx", (0, 5), True),  # the cut, fine-tuned (scoring.finetune)
 )}
 AUTO_ORDER = ("onnx-int8-l2", "onnx-int8", "onnx")  # then torch
 BACKENDS = ("auto", *ONNX_VARIANTS, "torch")

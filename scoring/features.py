@@ -24,7 +24,10 @@ FEATURES: tuple[str, ...] = (
     "cos_x_lex",  # cos_clean * lex_sentence: both kinds of evidence in the same place
     "margin",  # how much better the best clause fits this point than the other points of the rubric
     "point_terms",  # log(1 + content words in the point)
+    "cos_example",  # best cosine between a clean clause and the point or one of its "listen for" examples
+    "lex_example",  # best share of the content words of the point or of one example found in one clean clause
 )
+# A point without examples has cos_example == cos_clean and lex_example == lex_clean.
 # Negated and name-drop clauses (and hedged or misstated ones, which count as name-drops here) never count as evidence: they are masked out of every feature, and how close they
 # came is deliberately not an input, so that no learned weight can turn "never checked X" into evidence for X.
 # The matcher asks the counterfactual instead (trust_negated / trust_name_drops) to explain a rejection.
@@ -59,6 +62,26 @@ def _masked_max(values: np.ndarray, mask: np.ndarray) -> tuple[float, int | None
     return float(values[i]), i
 
 
+@dataclass(frozen=True)
+class PointExamples:
+    """A rubric point's "listen for" examples: their unit vectors (k, dim) and content groups."""
+
+    vecs: np.ndarray
+    groups: tuple[tuple[frozenset[str], ...], ...]
+
+
+def _example_evidence(clause_vecs: np.ndarray, terms: Sequence[frozenset[str]],
+                      examples: PointExamples | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per clause: the best cosine to any example and the best share of one example's content words."""
+    n = len(terms)
+    if examples is None or not len(examples.groups):
+        return np.full(n, -1.0), np.zeros(n)
+    sims = (clause_vecs @ examples.vecs.T).max(axis=1)
+    usable = [g for g in examples.groups if len(g) >= 2] or [()]  # one shared word is no evidence
+    lex = np.array([max(_recall(g, t) for g in usable) for t in terms])
+    return sims, lex
+
+
 def compute_features(
     cues: Sequence[ClauseCues],
     clause_vecs: np.ndarray,
@@ -67,11 +90,13 @@ def compute_features(
     *,
     trust_negated: bool = False,
     trust_name_drops: bool = False,
+    examples: Sequence[PointExamples] | None = None,
 ) -> tuple[np.ndarray, list[Evidence]]:
     """Features (n_points, len(FEATURES)) and the evidence location of each point.
 
     ``trust_negated`` / ``trust_name_drops`` treat those clauses as clean: the matcher uses the counterfactual to say
-    that a point would have counted but for a negation or a name-drop.
+    that a point would have counted but for a negation or a name-drop. ``examples`` holds each point's example
+    phrasings (their vectors and content groups), or None for no examples at all.
     """
     n_points, n_clauses = len(point_groups), len(cues)
     feats = np.zeros((n_points, len(FEATURES)), dtype=np.float32)
@@ -80,6 +105,7 @@ def compute_features(
         return feats, evidence
     if n_clauses == 0:
         feats[:, FEATURES.index("point_terms")] = [np.log1p(len(g)) for g in point_groups]
+        feats[:, FEATURES.index("lex_example")] = 0.0
         return feats, [Evidence(None, False, None, None) for _ in range(n_points)]
 
     negated = np.array([c.negated and not trust_negated for c in cues])
@@ -104,8 +130,12 @@ def compute_features(
 
     for j, groups in enumerate(point_groups):
         lex = np.array([_recall(groups, t) for t in terms])
-        relevance = sims[:, j] + 0.5 * lex
+        example_sims, example_lex = _example_evidence(clause_vecs, terms, examples[j] if examples else None)
+        best_sims, best_lex = np.maximum(sims[:, j], example_sims), np.maximum(lex, example_lex)
+        relevance = best_sims + 0.5 * best_lex
         cos_clean, _ = _masked_max(sims[:, j], clean)
+        cos_example, _ = _masked_max(best_sims, clean)
+        lex_example, _ = _masked_max(best_lex, clean)
         _, best = _masked_max(relevance, clean)
         cos_pair, best_pair = (0.0, None) if pair_sims is None else _masked_max(pair_sims[:, j], pair_ok)
         lex_clean, _ = _masked_max(lex, clean)
@@ -121,7 +151,7 @@ def compute_features(
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
             lex_clean, lex_sentence, _recall(groups, all_terms), cos_clean * lex_sentence, margin,
-            np.log1p(len(groups)),
+            np.log1p(len(groups)), cos_example, lex_example,
         )
         start = best_pair if use_pair else best
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best))

@@ -24,7 +24,7 @@ from scoring import embedder
 from scoring.classifier import Classifier, load_classifier
 from scoring.cues import read_cues, spread_remarks
 from scoring.embedder import Encoder
-from scoring.features import Evidence, compute_features
+from scoring.features import Evidence, PointExamples, compute_features
 from scoring.glossary import get_glossary
 from scoring.segment import split_clauses, truncate
 from settings import get_settings
@@ -96,6 +96,11 @@ def _point_text(point: str | RubricPointLike) -> str:
     return point if isinstance(point, str) else point.text
 
 
+def _point_examples(point: str | RubricPointLike) -> tuple[str, ...]:
+    """The point's "listen for" examples (question_bank.schema.RubricPoint.examples); none for a plain string."""
+    return () if isinstance(point, str) else tuple(getattr(point, "examples", None) or ())
+
+
 def _weight(point: RubricPointLike) -> str:
     weight = point.weight
     return str(getattr(weight, "value", weight))
@@ -123,33 +128,45 @@ def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tupl
     return (start, end), text[start:end]
 
 
-def _prepare(clauses, point_texts: Sequence[str], encoder: Encoder):
+def _prepare(clauses, points: Sequence[str | RubricPointLike], encoder: Encoder):
+    """What compute_features needs: clause cues and vectors, point groups and vectors, and the points' examples."""
     glossary = get_glossary()
     cues = spread_remarks([read_cues(c, glossary) for c in clauses])
+    texts = [_point_text(p) for p in points]
+    examples = [_point_examples(p) for p in points]
+    flat = [e for ex in examples for e in ex]
     vectors = np.asarray(encoder.encode([glossary.expand(c.text) for c in clauses] +
-                                        [glossary.expand(t) for t in point_texts]), dtype=np.float32)
-    groups = [_point_groups(t) for t in point_texts]
-    return cues, vectors[: len(clauses)], groups, vectors[len(clauses):]
+                                        [glossary.expand(t) for t in texts + flat]), dtype=np.float32)
+    n, m = len(clauses), len(texts)
+    per_point, start = [], n + m
+    for ex in examples:
+        per_point.append(PointExamples(vectors[start:start + len(ex)], tuple(_point_groups(e) for e in ex))
+                         if ex else None)
+        start += len(ex)
+    return (cues, vectors[:n], [_point_groups(t) for t in texts], vectors[n:n + m]), \
+        (per_point if flat else None)
 
 
 def warm_points(points: Sequence[str | RubricPointLike], *, encoder: Encoder | None = None) -> None:
     """Encode a rubric's points ahead of time (when a question is opened), so the first match only encodes notes."""
     glossary = get_glossary()
-    texts = [_point_text(p) for p in points]
+    texts = [t for p in points for t in (_point_text(p), *_point_examples(p))]
     (encoder or embedder.get_encoder()).encode([glossary.expand(t) for t in texts])
     for t in texts:
         _point_groups(t)
 
 
-def featurise(text: str, point_texts: Sequence[str], *, encoder: Encoder | None = None,
+def featurise(text: str, points: Sequence[str | RubricPointLike], *, encoder: Encoder | None = None,
               max_chars: int | None = None) -> np.ndarray:
     """The classifier's input for each point (used to train and evaluate the classifier)."""
     used, _ = truncate(text, max_chars or get_settings().max_text_chars)
     clauses = split_clauses(used)
-    if not clauses or not point_texts:
-        feats, _ = compute_features([], np.zeros((0, 1)), [_point_groups(t) for t in point_texts], np.zeros((0, 1)))
+    if not clauses or not points:
+        groups = [_point_groups(_point_text(p)) for p in points]
+        feats, _ = compute_features([], np.zeros((0, 1)), groups, np.zeros((0, 1)))
         return feats
-    feats, _ = compute_features(*_prepare(clauses, point_texts, encoder or embedder.get_encoder()))
+    work, examples = _prepare(clauses, points, encoder or embedder.get_encoder())
+    feats, _ = compute_features(*work, examples=examples)
     return feats
 
 
@@ -171,17 +188,17 @@ def _read_input(text: str, n_points: int, max_chars: int) -> tuple[str, bool, li
     return used, truncated, clauses, notices
 
 
-def _counterfactuals(work, covered: np.ndarray, classifier: Classifier) -> dict:
+def _counterfactuals(work, examples, covered: np.ndarray, classifier: Classifier) -> dict:
     """Probabilities had negated clauses, or name-drop clauses, counted as evidence (only when that could matter)."""
     cues = work[0]
     out: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
     if covered.all():
         return out
     if any(c.negated for c in cues):
-        f, ev = compute_features(*work, trust_negated=True)
+        f, ev = compute_features(*work, trust_negated=True, examples=examples)
         out[NEGATED] = (classifier.probability(f), ev)
     if any(c.unreliable for c in cues):
-        f, ev = compute_features(*work, trust_name_drops=True)
+        f, ev = compute_features(*work, trust_name_drops=True, examples=examples)
         out[NAME_DROP] = (classifier.probability(f), ev)
     return out
 
@@ -212,11 +229,11 @@ def analyse_rubric(
         return RubricMatch(matches, truncated, len(used), tuple(notices))
 
     classifier = classifier or load_classifier()
-    work = _prepare(clauses, [_point_text(p) for p in points], encoder or embedder.get_encoder())
-    feats, evidence = compute_features(*work)
+    work, examples = _prepare(clauses, points, encoder or embedder.get_encoder())
+    feats, evidence = compute_features(*work, examples=examples)
     probs = classifier.probability(feats)
     covered = probs >= classifier.threshold
-    counterfactual = _counterfactuals(work, covered, classifier)
+    counterfactual = _counterfactuals(work, examples, covered, classifier)
     matches = []
     for j in range(len(points)):
         span, snippet = _span(used, clauses, evidence[j].clean, evidence[j].clean_pair)

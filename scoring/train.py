@@ -1,14 +1,19 @@
-"""Fit the matcher's classifier on the project's labelled pairs (scoring/data/labelled.jsonl).
+"""Fit the matcher's classifier on the project's labelled pairs.
 
-    python -m scoring.train [--data FILE.jsonl ...] [--out scoring/data/matcher_model.json]
+    python -m scoring.train [--data FILE.jsonl ...] [--db URL] [--no-db] [--out scoring/data/matcher_model.json]
 
-Extra files (for example interviewer overrides exported by interviews.overrides.export_training_rows) can be added
-with --data; rows on the held-out test questions are left out so the test figure stays honest.
+Only the ``train`` and ``dev`` questions are used: scoring/data/labelled_{train,dev}.jsonl (written with the rubric
+in view) and scoring/data/blind_{train,dev}.jsonl (written from the question prompt only, labelled afterwards), when
+present. Rows whose question is in the bank are featurised the way ``match_question`` matches them (the bank's
+whole rubric, with the points' "listen for" examples).
 
-Only the ``train`` and ``dev`` questions are used (scoring/data/labelled_{train,dev}.jsonl): the regularisation strength and the decision threshold are chosen
-by question-grouped cross-validation over them (a question's rows never sit on both sides of a fold), then the
-model is refitted on all of them. The ``test`` questions (labelled_test.jsonl) are left for ``python -m scoring.evaluate``.
-Deterministic: same data and code, same JSON.
+Interviewers' stored confirmations and overrides (the ``rubric_decisions`` table of the app's database, the
+VIS_DATABASE_URL setting or ``--db``) are folded in as extra rows; so are files given with ``--data`` (for example
+``python -m interviews export`` output). Rows on held-out test questions are always left out.
+
+The regularisation strength and the decision threshold are chosen by question-grouped cross-validation (a question's
+rows never sit on both sides of a fold), then the model is refitted on all of them. Deterministic: same data and
+code, same JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +30,19 @@ from scoring.features import FEATURES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_FILES = (DATA_DIR / "labelled_train.jsonl", DATA_DIR / "labelled_dev.jsonl")
+BLIND_TRAIN_FILES = (DATA_DIR / "blind_train.jsonl", DATA_DIR / "blind_dev.jsonl")
 TEST_FILE = DATA_DIR / "labelled_test.jsonl"
+TEST_FILES = (TEST_FILE, DATA_DIR / "blind_test.jsonl")
+
+
+def default_training_files() -> list[Path]:
+    """The old train and dev files, and the blind ones when they are there."""
+    return [*TRAIN_FILES, *(p for p in BLIND_TRAIN_FILES if p.exists())]
+
+
+def held_out_questions() -> set[str]:
+    """Question ids of every test split: nothing is ever fitted on them."""
+    return {r["question_id"] for path in TEST_FILES if path.exists() for r in load_rows(path) if r.get("question_id")}
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 FOLDS = 6
@@ -36,17 +53,21 @@ def load_rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def featurise_rows(rows: list[dict], encoder=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels and the row index of every (text, point) pair."""
+def featurise_rows(rows: list, encoder=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and the row index of every labelled (text, point) pair.
+
+    ``rows`` are scoring.labelled.LabelledRow (matched as the product does) or plain dicts (their point strings).
+    """
+    from scoring.labelled import resolve
     from scoring.matcher import featurise
 
     xs, ys, owners = [], [], []
     for k, row in enumerate(rows):
-        feats = featurise(row["text"], row["points"], encoder=encoder)
-        covered = set(row.get("covered", []))
-        xs.append(feats)
-        ys.extend(1 if j in covered else 0 for j in range(len(row["points"])))
-        owners.extend([k] * len(row["points"]))
+        row = resolve(row, {}) if isinstance(row, dict) else row
+        feats = featurise(row.text, row.points, encoder=encoder)
+        xs.append(feats[list(row.labelled)])
+        ys.extend(1 if j in row.covered else 0 for j in row.labelled)
+        owners.extend([k] * len(row.labelled))
     x = np.vstack(xs) if xs else np.zeros((0, len(FEATURES)))
     return x, np.array(ys), np.array(owners)
 
@@ -122,26 +143,52 @@ def select(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, flo
     return best
 
 
+def training_rows(files: list[Path], *, db_url: str | None, use_db: bool = True, use_bank: bool = True) -> list:
+    """Labelled rows from ``files`` and the stored interviewer decisions, minus the held-out test questions."""
+    from scoring.feedback import FeedbackError, read_decisions
+    from scoring.labelled import bank_questions, read_jsonl, resolve
+
+    raw = [r for path in files for r in read_jsonl(path)]
+    if any(r.get("split") == "test" for r in raw):
+        raise ValueError("refusing to train on rows marked split=test")
+    if use_db:
+        try:
+            decided = read_decisions(db_url)
+        except FeedbackError as exc:
+            print(f"scoring.train: interviewer decisions not read ({exc})", file=sys.stderr)
+            decided = []
+        raw += [{**r, "source": "interviewers"} for r in decided]
+    held_out = held_out_questions()
+    kept = [r for r in raw if r.get("question_id") not in held_out]
+    if len(kept) < len(raw):  # e.g. interviewer overrides exported from the app for a test question
+        print(f"scoring.train: left out {len(raw) - len(kept)} rows on held-out test questions", file=sys.stderr)
+    questions = bank_questions() if use_bank else {}
+    return [resolve({**r, "question_id": r.get("question_id") or f"row-{k}"}, questions) for k, r in enumerate(kept)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, nargs="+", default=list(TRAIN_FILES))
+    parser.add_argument("--data", type=Path, nargs="+", default=None,
+                        help="labelled JSONL files (default: the train and dev files under scoring/data)")
+    parser.add_argument("--db", default=None, help="database URL holding interviewer decisions (default: settings)")
+    parser.add_argument("--no-db", action="store_true", help="leave stored interviewer decisions out")
+    parser.add_argument("--plain", action="store_true", help="featurise the rows' point strings, not the bank's rubric")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
-    rows = [r for path in args.data for r in load_rows(path)]
-    if any(r.get("split") == "test" for r in rows):
-        parser.error("refusing to train on rows marked split=test")
-    held_out = {r["question_id"] for r in load_rows(TEST_FILE)} if TEST_FILE.exists() else set()
-    kept = [r for r in rows if r.get("question_id") not in held_out]
-    if len(kept) < len(rows):  # e.g. interviewer overrides exported from the app for a test question
-        print(f"scoring.train: left out {len(rows) - len(kept)} rows on held-out test questions", file=sys.stderr)
-    rows = [{**r, "question_id": r.get("question_id", f"row-{k}")} for k, r in enumerate(kept)]
+    try:
+        rows = training_rows(args.data or default_training_files(), db_url=args.db, use_db=not args.no_db,
+                             use_bank=not args.plain)
+    except ValueError as exc:
+        parser.error(str(exc))
     x, y, owners = featurise_rows(rows)
-    groups = np.array([rows[k]["question_id"] for k in owners])
+    groups = np.array([rows[k].question_id for k in owners])
     c, threshold, cv_f1 = select(x, y, groups)
     from scoring.embedder import get_encoder
 
-    info = {"trained_on": "train+dev", "embedder": getattr(get_encoder(), "name", "?"), "pairs": int(len(y)), "questions": int(len(set(groups.tolist()))),
-            "C": c, "cv_f1": round(cv_f1, 4)}
+    files = sorted({p.name for p in (args.data or default_training_files())})
+    info = {"trained_on": files, "sources": sorted({r.source for r in rows}), "bank_rubrics": not args.plain,
+            "embedder": getattr(get_encoder(), "name", "?"), "pairs": int(len(y)),
+            "questions": int(len(set(groups.tolist()))), "C": c, "cv_f1": round(cv_f1, 4)}
     model = fit(x, y, c, threshold, info)
     args.out.write_text(model.to_json(), encoding="utf-8")
     print(json.dumps(info))

@@ -13,7 +13,7 @@ FORBIDDEN_FOR_CORE = {"streamlit", "ui", "views"}
 # Which core packages each core package may import (besides itself and settings).
 ALLOWED = {
     "question_bank": {"scoring"},
-    "scoring": set(),
+    "scoring": {"question_bank"},  # only the evaluation and training CLIs read the bank (scoring.labelled)
     "interviews": {"scoring", "question_bank"},
     "lab": {"demo_models"},
     "demo_models": {"lab"},

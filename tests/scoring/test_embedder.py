@@ -170,7 +170,7 @@ def test_every_backend_is_a_setting_value():
     assert embedder.ONNX_VARIANTS["onnx-int8-l2"].layers == (0, 5)
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "onnx-int8-l2"])
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "onnx-int8-l2", "onnx-int8-l2ft"])
 def test_each_onnx_variant_needs_the_build(tmp_path, backend):
     with pytest.raises(embedder.EmbedderUnavailable, match="scoring.build"):
         embedder.load_encoder(backend, folder=tmp_path)
