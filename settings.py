@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),
     Setting("VIS_UPLOAD_QUOTA_MB", "200", "Stored ONNX uploads kept per user, in megabytes; past it the oldest are deleted."),
     Setting("VIS_UPLOADS_AT_ONCE", "1", "ONNX uploads one user may have checked at the same time; more are refused."),
+    Setting("VIS_QUEUE_URL", "", "Job queue of lab runs and take-home grading: empty means a SQLite file in VIS_DATA_DIR "
+            "(one worker beside the app); redis://host:6379/0 for workers on several machines."),
+    Setting("VIS_QUEUE_LEASE_S", "60", "Seconds without a heartbeat after which a running job counts as lost with its "
+            "worker: it is queued again once, then failed."),
     Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
 )
 
