@@ -40,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_QUEUE_LEASE_S", "60", "Seconds without a heartbeat after which a running job counts as lost with its "
             "worker: it is queued again once, then failed."),
     Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
+    Setting("VIS_CANDIDATE_SIGNUP", "on", "on: anyone may sign up as a candidate; off: only by an admin's invitation "
+            "(the first account on an empty database, the admin, can always sign up)."),
+    Setting("VIS_SEED_DEMO", "on", "on: `make run` fills an empty database with the labelled demo workspace "
+            "(python -m interviews seed-demo); off: start empty."),
+    Setting("VIS_SIGNIN_MAX_LOCK_S", "300", "Longest pause, in seconds, after repeated failed sign-ins for one name or "
+            "client (the pause doubles with each failure up to this)."),
 )
 
 
@@ -61,6 +67,9 @@ class Settings:
     lab_memory_mb: int
     upload_quota_mb: int = 200
     uploads_at_once: int = 1
+    candidate_signup: bool = True
+    seed_demo: bool = True
+    signin_max_lock_s: float = 300.0
     staff_code: str = field(default="", repr=False)
     raw: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -87,9 +96,19 @@ class Settings:
             lab_memory_mb=_positive_int(raw, "VIS_LAB_MEMORY_MB"),
             upload_quota_mb=_positive_int(raw, "VIS_UPLOAD_QUOTA_MB"),
             uploads_at_once=_positive_int(raw, "VIS_UPLOADS_AT_ONCE"),
+            candidate_signup=_switch(raw, "VIS_CANDIDATE_SIGNUP"),
+            seed_demo=_switch(raw, "VIS_SEED_DEMO"),
+            signin_max_lock_s=float(_positive_int(raw, "VIS_SIGNIN_MAX_LOCK_S")),
             staff_code=source.get("VIS_STAFF_CODE", ""),
             raw=raw,
         )
+
+
+def _switch(raw: dict[str, str], name: str) -> bool:
+    value = raw[name].strip().lower()
+    if value not in {"on", "off", "1", "0", "true", "false", "yes", "no"}:
+        raise ValueError(f"{name} must be on or off, not {raw[name]!r}")
+    return value in {"on", "1", "true", "yes"}
 
 
 def _positive_int(raw: dict[str, str], name: str) -> int:

@@ -7,27 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from interviews.db import Base, utcnow
+from interviews.tables import PracticeAttempt
 
 MAX_ANSWER_CHARS = 100_000
-
-
-class PracticeAttempt(Base):
-    __tablename__ = "practice_attempts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    candidate: Mapped[str] = mapped_column(String(80), index=True)
-    question_id: Mapped[str] = mapped_column(String(80), index=True)
-    answer: Mapped[str] = mapped_column(Text)
-    covered_points: Mapped[list] = mapped_column(JSON, default=list)
-    total_points: Mapped[int] = mapped_column(Integer)
-    suggested_rating: Mapped[int] = mapped_column(Integer)
 
 
 @dataclass(frozen=True)

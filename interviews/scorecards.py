@@ -1,117 +1,202 @@
-"""Scorecards: an interviewer's ratings of one candidate on one kit, with a recommendation and lab runs attached.
+"""Scorecards: one per interview and interviewer. A 1-4 rating per question, a rating per competency (derived
+from the questions, adjustable with a reason), a recommendation and a written rationale.
 
-Who sees what: an interviewer sees only the scorecards they wrote; a hiring manager sees all of them; a candidate
-sees none. :func:`visible_scorecards` is the one read path the screens use, so that rule lives in one place.
-Submitting twice with the same submission token stores one scorecard (a double click cannot duplicate it).
+A card is a draft until submitted; submitted means read-only, and later changes go through
+:func:`amend_scorecard`, which writes who, what, when, before and after to the audit log. Submitting is
+idempotent per token (a double click stores one card) and race-safe between tabs: the first submit wins, a later
+one gets :class:`AlreadySubmitted`. Who may read which card is decided in :mod:`interviews.visibility`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from statistics import mean
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from interviews.db import Base, utcnow
+from interviews import schedule
+from interviews.base import utcnow
+from interviews.cards import (  # noqa: F401  (re-exported: the scorecard API lives here)
+    RECOMMENDATION_LABELS,
+    RECOMMENDATIONS,
+    CompetencyInfo,
+    Rating,
+    ScorecardInfo,
+    round_rating,
+    scorecard_info,
+)
+from interviews.errors import AlreadySubmitted, Conflict, Invalid, NotAllowed
+from interviews.identity import STAFF_ROLES, Identity, require_role
+from interviews.tables import AuditRow, CompetencyRating, LabRun, QuestionRating, Scorecard
+from interviews.throttle import insert_ignore
 
-RECOMMENDATIONS = ("strong_no", "no", "yes", "strong_yes")
-
-
-class Scorecard(Base):
-    __tablename__ = "scorecards"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    interviewer: Mapped[str] = mapped_column(String(80), index=True)
-    candidate: Mapped[str] = mapped_column(String(80), index=True)
-    kit_id: Mapped[str] = mapped_column(String(80))
-    recommendation: Mapped[str] = mapped_column(String(20))
-    summary: Mapped[str] = mapped_column(Text, default="")
-    ratings: Mapped[list] = mapped_column(JSON, default=list)  # [{"question_id", "competency", "rating"}]
-    lab_run_ids: Mapped[list] = mapped_column(JSON, default=list)
-
-    @property
-    def mean_rating(self) -> float:
-        return mean(r["rating"] for r in self.ratings) if self.ratings else 0.0
+MAX_RATIONALE_CHARS = 20_000
+Overrides = Mapping[str, tuple[int, str]]  # competency -> (rating, reason)
 
 
-@dataclass(frozen=True)
-class Rating:
-    question_id: str
-    competency: str
-    rating: int
+def derive_competencies(ratings: Sequence[Rating]) -> dict[str, float]:
+    pooled: dict[str, list[int]] = {}
+    for r in ratings:
+        pooled.setdefault(r.competency, []).append(r.rating)
+    return {competency: mean(values) for competency, values in pooled.items()}
 
 
-def submit_scorecard(session: Session, *, token: str, interviewer: str, candidate: str, kit_id: str,
-                     recommendation: str, summary: str, ratings: Sequence[Rating],
-                     lab_run_ids: Sequence[int] = ()) -> tuple[Scorecard, bool]:
-    """Store a scorecard; returns it and whether it is new (False when ``token`` was already submitted)."""
-    existing = session.scalar(select(Scorecard).where(Scorecard.token == token))
-    if existing is not None:
-        return existing, False
-    candidate = " ".join(candidate.split())
-    if not candidate:
-        raise ValueError("Name the candidate this scorecard is about.")
-    if recommendation not in RECOMMENDATIONS:
-        raise ValueError(f"Choose a recommendation: one of {', '.join(RECOMMENDATIONS)}.")
+def competency_rows(ratings: Sequence[Rating], overrides: Overrides | None) -> list[CompetencyInfo]:
+    """The competency ratings: derived from the questions, or adjusted where ``overrides`` says so, with a reason."""
+    derived = derive_competencies(ratings)
+    rows = []
+    for competency, (rating, reason) in (overrides or {}).items():
+        if competency not in derived:
+            raise Invalid(f"Rate a question of the competency {competency!r} before adjusting its rating.")
+        if rating not in (1, 2, 3, 4):
+            raise Invalid("Competency ratings go from 1 to 4.")
+        if rating != round_rating(derived[competency]) and not reason.strip():
+            raise Invalid(f"Say why the {competency.replace('_', ' ')} rating differs from its questions' ratings.")
+    for competency, value in derived.items():
+        rating, reason = (overrides or {}).get(competency, (round_rating(value), ""))
+        rows.append(CompetencyInfo(competency, value, rating, reason.strip()[:2000]))
+    return rows
+
+
+def check_ratings(ratings: Sequence[Rating]) -> None:
+    if any(not isinstance(r.rating, int) or not 1 <= r.rating <= 4 for r in ratings):
+        raise Invalid("Ratings go from 1 to 4.")
+    ids = [r.question_id for r in ratings]
+    if len(ids) != len(set(ids)):
+        raise Invalid("Each question can be rated once.")
+
+
+def check_submission(ratings: Sequence[Rating], recommendation: str | None, rationale: str) -> None:
     if not ratings:
-        raise ValueError("Rate at least one question before submitting.")
-    if any(not 1 <= r.rating <= 4 for r in ratings):
-        raise ValueError("Ratings go from 1 to 4.")
-    card = Scorecard(token=token, interviewer=interviewer, candidate=candidate[:80], kit_id=kit_id,
-                     recommendation=recommendation, summary=summary[:10_000],
-                     ratings=[r.__dict__ for r in ratings], lab_run_ids=list(lab_run_ids))
-    session.add(card)
+        raise Invalid("Rate at least one question before submitting.")
+    check_ratings(ratings)
+    if recommendation not in RECOMMENDATIONS:
+        raise Invalid("Choose a recommendation (strong no, no, yes or strong yes) before submitting.")
+    check_rationale(rationale)
+
+
+def check_rationale(rationale: str) -> None:
+    if len(rationale) > MAX_RATIONALE_CHARS:
+        raise Invalid(f"The rationale may hold at most {MAX_RATIONALE_CHARS:,} characters; this one has "
+                      f"{len(rationale):,}. Nothing was cut: shorten it and submit again.")
+
+
+def _card_for(session: Session, viewer: Identity, interview_id: int) -> Scorecard:
+    """The viewer's card for the interview, created as a draft when missing (race-safe)."""
+    require_role(viewer, *STAFF_ROLES)
+    schedule.load(session, interview_id)
+    if not schedule.is_on_panel(session, interview_id, viewer.account_id):
+        raise NotAllowed("Only interviewers on this interview's panel can write its scorecard.")
+    insert_ignore(session, Scorecard, interview_id=interview_id, interviewer_id=viewer.account_id, status="draft",
+                  rationale="", lab_run_ids=[], created_at=utcnow(), version=1)
+    return session.scalar(select(Scorecard).where(Scorecard.interview_id == interview_id,
+                                                  Scorecard.interviewer_id == viewer.account_id))
+
+
+def _check_lab_runs(session: Session, lab_run_ids: Sequence[int]) -> list[int]:
+    wanted = sorted({int(i) for i in lab_run_ids})
+    found = set(session.scalars(select(LabRun.id).where(LabRun.id.in_(wanted)))) if wanted else set()
+    if set(wanted) - found:
+        raise Invalid("One of the attached lab runs does not exist any more: choose again.")
+    return wanted
+
+
+def _write_ratings(session: Session, card_id: int, ratings: Sequence[Rating], overrides: Overrides | None) -> None:
+    rows = competency_rows(ratings, overrides)
+    session.execute(delete(QuestionRating).where(QuestionRating.scorecard_id == card_id))
+    session.execute(delete(CompetencyRating).where(CompetencyRating.scorecard_id == card_id))
+    session.add_all(QuestionRating(scorecard_id=card_id, **asdict(r)) for r in ratings)
+    session.add_all(CompetencyRating(scorecard_id=card_id, **asdict(c)) for c in rows)
     session.flush()
-    return card, True
 
 
-def visible_scorecards(session: Session, *, viewer: str, role: str) -> list[Scorecard]:
-    """The scorecards ``viewer`` may read: their own for interviewers, all for managers, none for candidates."""
-    query = select(Scorecard).order_by(Scorecard.created_at.desc(), Scorecard.id.desc())
-    if role == "manager":
-        return list(session.scalars(query))
-    if role == "interviewer":
-        return list(session.scalars(query.where(Scorecard.interviewer == viewer)))
-    return []
+def save_draft(session: Session, *, viewer: Identity, interview_id: int, ratings: Sequence[Rating] = (),
+               recommendation: str | None = None, rationale: str = "", competency_overrides: Overrides | None = None,
+               lab_run_ids: Sequence[int] = ()) -> ScorecardInfo:
+    """Keep the card's work in progress (ratings may be partial). Refused once the card is submitted."""
+    check_ratings(ratings)
+    check_rationale(rationale)
+    if recommendation is not None and recommendation not in RECOMMENDATIONS:
+        raise Invalid("Choose a recommendation: strong no, no, yes or strong yes.")
+    card = _card_for(session, viewer, interview_id)
+    changed = session.execute(update(Scorecard).where(Scorecard.id == card.id, Scorecard.status == "draft").values(
+        recommendation=recommendation, rationale=rationale, lab_run_ids=_check_lab_runs(session, lab_run_ids),
+        version=Scorecard.version + 1))
+    if changed.rowcount != 1:
+        raise AlreadySubmitted("This scorecard is already submitted (perhaps from another tab): it is read-only.")
+    _write_ratings(session, card.id, ratings, competency_overrides)
+    schedule.mark_in_progress(session, interview_id)
+    return scorecard_info(session, card.id)
 
 
-def competency_means(cards: Sequence[Scorecard]) -> dict[str, dict[str, float]]:
-    """Per candidate, the mean rating per competency over every visible scorecard."""
-    pooled: dict[str, dict[str, list[int]]] = {}
-    for card in cards:
-        for r in card.ratings:
-            pooled.setdefault(card.candidate, {}).setdefault(r["competency"], []).append(r["rating"])
-    return {cand: {comp: mean(vals) for comp, vals in comps.items()} for cand, comps in pooled.items()}
+def submit_scorecard(session: Session, *, viewer: Identity, interview_id: int, token: str,
+                     ratings: Sequence[Rating], recommendation: str | None, rationale: str = "",
+                     competency_overrides: Overrides | None = None, lab_run_ids: Sequence[int] = ()) -> tuple[ScorecardInfo, bool]:
+    """Submit the viewer's card; returns (card, created). The same ``token`` again returns the stored card with
+    created=False (a double click); a card already submitted from another tab raises :class:`AlreadySubmitted`."""
+    token = token.strip()[:64]
+    if not token:
+        raise Invalid("The form lost its submission token: reload the page and submit again.")
+    earlier = session.scalar(select(Scorecard).where(Scorecard.token == token))
+    if earlier is not None:
+        if earlier.interviewer_id != viewer.account_id or earlier.interview_id != interview_id:
+            raise Conflict("This form was already used for another scorecard: reload the page.")
+        return scorecard_info(session, earlier.id), False
+    check_submission(ratings, recommendation, rationale)
+    card = _card_for(session, viewer, interview_id)
+    now = utcnow()
+    won = session.execute(update(Scorecard).where(Scorecard.id == card.id, Scorecard.status == "draft").values(
+        status="submitted", token=token, submitted_at=now, recommendation=recommendation, rationale=rationale,
+        lab_run_ids=_check_lab_runs(session, lab_run_ids), version=Scorecard.version + 1))
+    if won.rowcount != 1:
+        raise AlreadySubmitted("This scorecard was already submitted (perhaps from another tab): it is read-only "
+                               "now. Open it to read what was submitted, or amend it with a reason.")
+    _write_ratings(session, card.id, ratings, competency_overrides)
+    schedule.refresh_status(session, interview_id)
+    return scorecard_info(session, card.id), True
 
 
-def _flat(card: Scorecard) -> dict:
-    return {"id": card.id, "submitted": card.created_at.isoformat(timespec="seconds"), "candidate": card.candidate,
-            "interviewer": card.interviewer, "kit": card.kit_id, "recommendation": card.recommendation,
-            "mean_rating": round(card.mean_rating, 2), "questions_rated": len(card.ratings),
-            "lab_runs": " ".join(map(str, card.lab_run_ids)), "summary": card.summary}
+def amend_scorecard(session: Session, *, actor: Identity, scorecard_id: int, reason: str,
+                    ratings: Sequence[Rating] | None = None, recommendation: str | None = None,
+                    rationale: str | None = None, competency_overrides: Overrides | None = None,
+                    base_version: int | None = None) -> ScorecardInfo:
+    """Change a submitted card (its author or an admin), writing each change to the audit log with ``reason``."""
+    require_role(actor, *STAFF_ROLES)
+    before = scorecard_info(session, scorecard_id)
+    if actor.account_id != before.interviewer_id and actor.active_role != "admin":
+        raise NotAllowed("Only the scorecard's author (or an admin) can amend it.")
+    if before.status != "submitted":
+        raise Invalid("Drafts are edited directly; amendments are for submitted scorecards.")
+    if not reason.strip():
+        raise Invalid("Say why the submitted scorecard is being amended.")
+    new_ratings = list(before.ratings) if ratings is None else list(ratings)
+    new_recommendation = before.recommendation if recommendation is None else recommendation
+    new_rationale = before.rationale if rationale is None else rationale
+    check_submission(new_ratings, new_recommendation, new_rationale)
+    if competency_overrides is None:  # keep earlier adjustments whose competency is still rated
+        competency_overrides = {c.competency: (c.rating, c.reason) for c in before.competencies if c.adjusted}
+        derived = derive_competencies(new_ratings)
+        competency_overrides = {k: v for k, v in competency_overrides.items() if k in derived}
+    guard = [Scorecard.id == scorecard_id] + ([Scorecard.version == base_version] if base_version else [])
+    if session.execute(update(Scorecard).where(*guard).values(
+            recommendation=new_recommendation, rationale=new_rationale,
+            version=Scorecard.version + 1)).rowcount != 1:
+        raise Conflict("Someone amended this scorecard a moment ago: reload it and amend again.")
+    _write_ratings(session, scorecard_id, new_ratings, competency_overrides)
+    after = scorecard_info(session, scorecard_id)
+    _audit(session, actor, before, after, reason.strip()[:2000])
+    return after
 
 
-def export_scorecards(cards: Sequence[Scorecard], fmt: str) -> str:
-    """CSV (one row per scorecard) or JSON (full detail, ratings included)."""
-    if fmt == "json":
-        return json.dumps([{**_flat(c), "ratings": c.ratings} for c in cards], indent=2, ensure_ascii=False)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        fields = list(_flat(cards[0])) if cards else ["id"]
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for card in cards:
-            row = _flat(card)
-            # Neutralise spreadsheet formulas in user-written cells (CSV injection).
-            writer.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v)
-                             for k, v in row.items()})
-        return buffer.getvalue()
-    raise ValueError(f"unknown export format {fmt!r}")
+def _audit(session: Session, actor: Identity, before, after, reason: str) -> None:
+    fields = {"ratings": lambda c: [asdict(r) for r in c.ratings], "recommendation": lambda c: c.recommendation,
+              "rationale": lambda c: c.rationale,
+              "competencies": lambda c: [asdict(x) for x in c.competencies]}
+    for name, read in fields.items():
+        if read(before) != read(after):
+            session.add(AuditRow(scorecard_id=after.id, actor_id=actor.account_id or None, actor_name=actor.name,
+                                 field=name, before=read(before), after=read(after), reason=reason))
+    session.flush()
+

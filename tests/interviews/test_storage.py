@@ -1,4 +1,4 @@
-"""Practice attempts and rubric decisions on SQLite and PostgreSQL: stored, scoped to their owner, exported."""
+"""Storage on SQLite and PostgreSQL: practice attempts, rubric decisions, notes, accounts and scorecards."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from interviews.db import session_scope
+from interviews.errors import Invalid, NoteConflict, NotFound
 from interviews.overrides import export_training_rows, record_decisions
 from interviews.practice import list_attempts, progress, save_attempt
+from tests.interviews.workspace import build_workspace, submit
 
 
 def test_attempts_are_scoped_to_their_candidate(sessions):
@@ -67,87 +69,108 @@ def test_decisions_export_as_matcher_training_rows(sessions):
                      "point_ids": ["trt", "acc", "prof"], "covered": [0, 2]}]
 
 
-def test_notes_are_saved_replaced_and_private(sessions):
+def test_notes_are_saved_per_interview_versioned_and_private(sessions):
     from interviews.notes import MAX_NOTE_CHARS, load_note, save_note
 
+    ws = build_workspace(sessions)
+    ada, bob = ws.ada_panel.id, ws.bob_panel.id
     with session_scope(sessions) as s:
-        save_note(s, interviewer="Ivy", question_id="q1", text="first draft")
+        first = save_note(s, viewer=ws.ivy, interview_id=ada, question_id="q1", text="first draft", base_version=0)
     with session_scope(sessions) as s:
-        save_note(s, interviewer="Ivy", question_id="q1", text="second draft")
-        save_note(s, interviewer="Max", question_id="q1", text="Max's own view")
+        save_note(s, viewer=ws.ivy, interview_id=ada, question_id="q1", text="second draft",
+                  base_version=first.version)
+        save_note(s, viewer=ws.ivy, interview_id=bob, question_id="q1", text="Bob's answer", base_version=0)
+        save_note(s, viewer=ws.max, interview_id=ada, question_id="q1", text="Max's own view", base_version=0)
     with session_scope(sessions) as s:
-        assert load_note(s, interviewer="Ivy", question_id="q1") == "second draft"
-        assert load_note(s, interviewer="Max", question_id="q1") == "Max's own view"
-        assert load_note(s, interviewer="Nobody", question_id="q1") == ""
-    with pytest.raises(ValueError, match="at most"):
+        assert load_note(s, viewer=ws.ivy, interview_id=ada, question_id="q1").text == "second draft"
+        assert load_note(s, viewer=ws.ivy, interview_id=bob, question_id="q1").text == "Bob's answer", \
+            "a second candidate with the same kit has notes of their own"
+        assert load_note(s, viewer=ws.max, interview_id=ada, question_id="q1").text == "Max's own view"
+        assert load_note(s, viewer=ws.zoe, interview_id=ada, question_id="q1").version == 0
+    with pytest.raises(Invalid, match="at most"):
         with session_scope(sessions) as s:
-            save_note(s, interviewer="Ivy", question_id="q1", text="x" * (MAX_NOTE_CHARS + 1))
+            save_note(s, viewer=ws.ivy, interview_id=ada, question_id="q1", text="x" * (MAX_NOTE_CHARS + 1),
+                      base_version=2)
     with session_scope(sessions) as s:
-        assert load_note(s, interviewer="Ivy", question_id="q1") == "second draft"
+        note = load_note(s, viewer=ws.ivy, interview_id=ada, question_id="q1")
+    assert (note.text, note.version) == ("second draft", 2), "a refused note leaves the stored one whole"
+
+
+def test_a_stale_tab_gets_a_conflict_not_an_overwrite(sessions):
+    from interviews.notes import load_note, save_note
+
+    ws = build_workspace(sessions)
+    iid = ws.ada_panel.id
+    with session_scope(sessions) as s:
+        save_note(s, viewer=ws.ivy, interview_id=iid, question_id="q1", text="tab A", base_version=0)
+    with pytest.raises(NoteConflict) as conflict, session_scope(sessions) as s:
+        save_note(s, viewer=ws.ivy, interview_id=iid, question_id="q1", text="tab B (loaded before A saved)",
+                  base_version=0)
+    assert conflict.value.current_text == "tab A" and conflict.value.current_version == 1
+    with session_scope(sessions) as s:  # a retry of what is already stored is not a conflict
+        assert save_note(s, viewer=ws.ivy, interview_id=iid, question_id="q1", text="tab A", base_version=0).version == 1
+        assert load_note(s, viewer=ws.ivy, interview_id=iid, question_id="q1").text == "tab A"
 
 
 def test_accounts_hash_passwords_and_keep_their_role(sessions):
-    from interviews.users import Account, AuthError, authenticate, verify_password
+    from interviews.users import Account, AuthError, sign_in, sign_up, verify_password
 
     with session_scope(sessions) as s:
-        first = authenticate(s, name="Ada", password="correct horse", role="candidate")
-    assert first.created and first.role == "candidate"
+        first = sign_up(s, name="Ada", password="correct horse staple")
+    assert first.created and first.role == "admin", "the first account on an empty database is the admin"
     with session_scope(sessions) as s:
-        stored = s.scalar(select(Account))
-        assert "correct horse" not in stored.password_hash and verify_password("correct horse", stored.password_hash)
-        again = authenticate(s, name="ADA", password="correct horse", role="manager")
-    assert not again.created and again.role == "candidate" and again.name == "Ada"
-    with pytest.raises(AuthError, match="does not match"):
+        second = sign_up(s, name="Bea", password="another fine passphrase")
+    assert second.role == "candidate", "later sign-ups are candidates: staff roles come from an admin"
+    with session_scope(sessions) as s:
+        stored = s.scalar(select(Account).where(Account.name == "Ada"))
+        assert "correct horse" not in stored.password_hash and stored.password_hash.startswith("$argon2id$")
+        assert verify_password("correct horse staple", stored.password_hash)
+        again = sign_in(s, name="ADA", password="correct horse staple")
+    assert not again.created and again.role == "admin" and again.name == "Ada"
+    with pytest.raises(AuthError, match="Sign-in failed"):
         with session_scope(sessions) as s:
-            authenticate(s, name="ada", password="wrong password", role="candidate")
-    with pytest.raises(AuthError, match="staff access code"):
-        with session_scope(sessions) as s:
-            authenticate(s, name="Ivy", password="long enough", role="interviewer", staff_code="x1", given_code="")
+            sign_in(s, name="ada", password="wrong password")
 
 
-def _card(s, token, interviewer, candidate, rating=3, recommendation="yes"):
-    from interviews.scorecards import Rating, submit_scorecard
-
-    return submit_scorecard(s, token=token, interviewer=interviewer, candidate=candidate, kit_id="generalist-cv",
-                            recommendation=recommendation, summary="=HYPERLINK(\"x\")",
-                            ratings=[Rating("q1", "edge_constraints", rating), Rating("q2", "code_quality", 4)])
+def _card(sessions, viewer, interview_id, token, rating=3, recommendation="yes"):
+    return submit(sessions, viewer, interview_id, token=token, rating=rating, recommendation=recommendation)
 
 
 def test_scorecards_are_visible_by_role_and_double_submit_is_one(sessions):
-    from interviews.scorecards import Scorecard, visible_scorecards
+    from interviews.tables import Scorecard
+    from interviews.visibility import visible_scorecards
 
-    with session_scope(sessions) as s:
-        first, new = _card(s, "tok-1", "Ivy", "Ada")
-        again, new_again = _card(s, "tok-1", "Ivy", "Ada")
-        assert new and not new_again and first.id == again.id
-        _card(s, "tok-2", "Max", "Ada", rating=2, recommendation="no")
-        _card(s, "tok-3", "Max", "Bob")
+    ws = build_workspace(sessions)
+    first, new = _card(sessions, ws.ivy, ws.ada_panel.id, "tok-1")
+    again, new_again = _card(sessions, ws.ivy, ws.ada_panel.id, "tok-1")
+    assert new and not new_again and first.id == again.id
+    _card(sessions, ws.max, ws.ada_panel.id, "tok-2", rating=2, recommendation="no")
+    _card(sessions, ws.ivy, ws.bob_panel.id, "tok-3")
     with session_scope(sessions) as s:
         assert len(list(s.scalars(select(Scorecard)))) == 3
-        assert {c.token for c in visible_scorecards(s, viewer="Ivy", role="interviewer")} == {"tok-1"}
-        assert {c.token for c in visible_scorecards(s, viewer="Max", role="interviewer")} == {"tok-2", "tok-3"}
-        assert len(visible_scorecards(s, viewer="Boss", role="manager")) == 3
-        assert visible_scorecards(s, viewer="Ada", role="candidate") == []
+        assert {c.id for c in visible_scorecards(s, viewer=ws.zoe)} == set(), "Zoe has not submitted for Ada"
+        assert len(visible_scorecards(s, viewer=ws.ivy)) == 3, "Ivy submitted for Ada and Bob"
+        assert len(visible_scorecards(s, viewer=ws.manager)) == 3
+        assert visible_scorecards(s, viewer=ws.candidate_user) == []
 
 
-def test_scorecard_validation_and_export(sessions):
-    from interviews.scorecards import Rating, competency_means, export_scorecards, submit_scorecard, visible_scorecards
+def test_scorecard_validation(sessions):
+    from interviews.scorecards import Rating, submit_scorecard
+    from interviews.visibility import competency_means, visible_scorecards
 
-    with pytest.raises(ValueError, match="Name the candidate"):
+    ws = build_workspace(sessions)
+    with pytest.raises(NotFound, match="no such interview"), session_scope(sessions) as s:
+        submit_scorecard(s, viewer=ws.ivy, interview_id=999, token="t", recommendation="yes",
+                         ratings=[Rating("q", "c", 3)])
+    with pytest.raises(Invalid, match="1 to 4"), session_scope(sessions) as s:
+        submit_scorecard(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, token="t", recommendation="yes",
+                         ratings=[Rating("q", "c", 7)])
+    with pytest.raises(Invalid, match="^Choose a recommendation \\(strong no, no, yes or strong yes\\)"):
         with session_scope(sessions) as s:
-            submit_scorecard(s, token="t", interviewer="Ivy", candidate="  ", kit_id="k", recommendation="yes",
-                             summary="", ratings=[Rating("q", "c", 3)])
-    with pytest.raises(ValueError, match="1 to 4"):
-        with session_scope(sessions) as s:
-            submit_scorecard(s, token="t", interviewer="Ivy", candidate="Ada", kit_id="k", recommendation="yes",
-                             summary="", ratings=[Rating("q", "c", 7)])
+            submit_scorecard(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, token="t", recommendation=None,
+                             ratings=[Rating("q", "c", 3)])
+    _card(sessions, ws.ivy, ws.ada_panel.id, "a", rating=2)
+    _card(sessions, ws.max, ws.ada_panel.id, "b", rating=4)
     with session_scope(sessions) as s:
-        _card(s, "a", "Ivy", "Ada", rating=2)
-        _card(s, "b", "Max", "Ada", rating=4)
-        cards = visible_scorecards(s, viewer="Boss", role="manager")
-        assert competency_means(cards)["Ada"] == {"edge_constraints": 3.0, "code_quality": 4.0}
-        csv_text = export_scorecards(cards, "csv")
-        payload = json.loads(export_scorecards(cards, "json"))
-    assert csv_text.splitlines()[0].startswith("id,submitted,candidate,interviewer")
-    assert "'=HYPERLINK" in csv_text, "formula cells are neutralised"
-    assert {p["interviewer"] for p in payload} == {"Ivy", "Max"} and payload[0]["ratings"]
+        cards = visible_scorecards(s, viewer=ws.manager)
+    assert competency_means(cards)["Ada Lovelace"] == {"latency_measurement": 3.0, "deployment_ownership": 4.0}
