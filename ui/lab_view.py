@@ -30,6 +30,7 @@ from lab.optimize import (
     TensorrtOptions,
 )
 from lab.variants import VariantSpec
+from ui.text import chart_text
 
 PAGE_POLICY = MeasurePolicy(min_time_s=1.0, min_runs=100, max_time_s=30.0)
 SIZES = (96, 128, 160, 192, 224)
@@ -165,7 +166,7 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
     for on_front in (False, True):
         chosen = [s for s in points if (s.name in front) == on_front]
         fig.add_trace(go.Scatter(x=[s.p50_ms for s in chosen], y=[s.map50 for s in chosen],
-                                 text=[s.name for s in chosen],
+                                 text=[chart_text(s.name) for s in chosen],
                                  mode="markers+lines" if on_front else "markers",
                                  name="Pareto front" if on_front else "other variants",
                                  hovertemplate="%{text}<br>%{x:.3f} ms/image<br>mAP@0.5 %{y:.3f}<extra></extra>"))
@@ -179,7 +180,7 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
 def drift_chart(runs: list[LabRun], baseline: LabRun) -> go.Figure:
     rows = [r for r in runs if r.map50 is not None and r.id != baseline.id]
     deltas = [(r.map50 - baseline.map50) * 100 for r in rows]
-    fig = go.Figure(go.Bar(x=[f"#{r.id} {r.variant}" for r in rows], y=deltas,
+    fig = go.Figure(go.Bar(x=[chart_text(f"#{r.id} {r.variant}") for r in rows], y=deltas,
                            marker_color=["#2e7d32" if d >= -1 else "#c62828" for d in deltas]))
     fig.add_hline(y=-1, line_dash="dot", annotation_text="-1 point: the leaderboard's limit")
     fig.update_layout(yaxis_title="Δ mAP@0.5 vs baseline (points)", height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10})
