@@ -27,7 +27,8 @@ MIN_HOURS, MAX_HOURS = 4, 6
 MAX_UPLOAD_BYTES = 100 * 2**20
 
 __all__ = ["DOMAINS", "TakehomeDataError", "TakehomeNotFound", "create_takehome", "kit_path", "upload_submission",
-           "grade_version", "start_grading"]
+           "grade_version", "start_grading",
+           "write_reference_submission"]
 
 
 def _render(name: str, takehome: Takehome) -> str:
@@ -72,6 +73,24 @@ def create_takehome(*, candidate_name: str, candidate_id: int | None = None, dom
         shutil.rmtree(base, ignore_errors=True)
         raise
     return takehome
+
+
+def write_reference_submission(dest: Path, *, as_zip: bool = False) -> Path:
+    """The studio's reference submission for the surface-defects domain: the demo detector (trained by
+    ``demo_models.train``) as ``model.onnx``, an inference script that follows the contract, requirements, README and
+    notes. Used by the tests, the browser journey and anyone who wants to see what a good card looks like."""
+    from lab.dataset import baseline_model_path
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in (TEMPLATES / "reference").iterdir():
+        if path.is_file():
+            shutil.copyfile(path, dest / path.name)
+    shutil.copyfile(baseline_model_path(), dest / "model.onnx")
+    if not as_zip:
+        return dest
+    target = dest.with_suffix(".zip")
+    _zip_folder(dest, target, top="submission")
+    return target
 
 
 def _zip_folder(source: Path, target: Path, *, top: str) -> None:

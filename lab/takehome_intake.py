@@ -54,16 +54,16 @@ def _check_entry(info: zipfile.ZipInfo, limits: IntakeLimits) -> None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise SubmissionRejected(f"the zip entry {info.filename!r} is a symbolic link: links are refused")
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # no type bits: a plain file
         raise SubmissionRejected(f"the zip entry {info.filename!r} is not a plain file or folder: refused")
     if info.flag_bits & 0x1:
         raise SubmissionRejected(f"the zip entry {info.filename!r} is encrypted: upload a plain zip")
-    if info.file_size > limits.max_file_bytes:
-        raise SubmissionRejected(f"{info.filename!r} unpacks to {info.file_size / 2**20:.0f} MB; each file may be "
-                                 f"at most {limits.max_file_bytes / 2**20:.0f} MB")
     if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 2**20:
         raise SubmissionRejected(f"{info.filename!r} expands {info.file_size / info.compress_size:.0f}-fold: "
                                  "refused as a zip bomb")
+    if info.file_size > limits.max_file_bytes:
+        raise SubmissionRejected(f"{info.filename!r} unpacks to {info.file_size / 2**20:.0f} MB; each file may be "
+                                 f"at most {limits.max_file_bytes / 2**20:.0f} MB")
 
 
 def _copy_counted(source, target: Path, budget: int, what: str, limits: IntakeLimits) -> int:
