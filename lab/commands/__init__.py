@@ -35,3 +35,18 @@ def require_model(path: Path) -> Path:
 
 def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
+
+
+def run_isolated(kind: str, model: Path, payload: dict, timeout_s: float | None, *, gpu: bool = False) -> dict:
+    """Validate ``model`` (in a child: parse, checker, operators; no trial run) and run the ``kind`` job of
+    :mod:`lab.isolate` on it, under the app's limits (``timeout_s`` overrides VIS_LAB_TIMEOUT_S)."""
+    from lab.isolate import Limits, run_job
+    from lab.validate import validate_model_file
+
+    limits = Limits.from_settings()
+    if timeout_s is not None:
+        if timeout_s <= 0:
+            raise ValueError(f"--timeout must be positive, not {timeout_s:g}")
+        limits = Limits(timeout_s=timeout_s, memory_mb=limits.memory_mb)
+    validate_model_file(model, trial_run=False, job_limits=limits)
+    return run_job(kind, payload, limits, gpu=gpu)

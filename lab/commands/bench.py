@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lab.commands import print_json, require_model
+from lab.commands import print_json, require_model, run_isolated
 
 HELP = "latency report"
 
@@ -26,13 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trt-fp16", action="store_true", help="TensorRT: trt_fp16_enable")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of measurement at least")
     parser.add_argument("--min-runs", type=int, default=200, help="measured runs at least")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds before the run is stopped "
+                        "(default: VIS_LAB_TIMEOUT_S)")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.isolate import measurement_slot
-    from lab.measure import MeasurePolicy, demo_pipeline, measure_latency
-    from lab.optimize import CudaOptions, GraphLevel, Provider, SessionConfig, TensorrtOptions
+    from lab.optimize import GPU_PROVIDERS, CudaOptions, GraphLevel, Provider, SessionConfig, TensorrtOptions
 
     require_model(args.model)
     config = SessionConfig(provider=Provider(args.provider), intra_op_threads=args.threads,
@@ -41,10 +41,11 @@ def run(args: argparse.Namespace) -> int:
                            allow_spinning=not args.no_spin,
                            cuda=CudaOptions(enable_cuda_graph=args.cuda_graph),
                            tensorrt=TensorrtOptions(trt_fp16_enable=args.trt_fp16))
-    policy = MeasurePolicy(min_time_s=args.min_time, min_runs=args.min_runs)
-    pipeline = demo_pipeline()
-    with measurement_slot(timeout_s=600):  # never measure while the app or another bench is measuring
-        report = measure_latency(args.model, config, policy=policy, pipeline=pipeline).to_dict()
+    payload = {"model": str(args.model.resolve()), "config": config.to_dict(),
+               "policy": {"min_time_s": args.min_time, "min_runs": args.min_runs}}
+    # the same checks and limits as the app: validation and the measurement in limited children; the measurement
+    # lock is held only around a child that is killed at the time limit
+    report = run_isolated("bench", args.model, payload, args.timeout, gpu=config.provider in GPU_PROVIDERS)
     if args.json:
         print_json(report)
     else:

@@ -29,9 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lab.optimize import SessionConfig
     from lab.paired import PairedPolicy
+    from lab.validate import validate_model_file
 
-    require_model(args.baseline)
-    require_model(args.variant)
+    for model in (require_model(args.baseline), require_model(args.variant)):
+        validate_model_file(model, trial_run=False)  # in a limited child, as the app checks uploads
     config = SessionConfig(intra_op_threads=args.threads, input_size=args.size)
     policy = PairedPolicy(rounds=args.rounds, block_min_s=args.block, clock=args.clock)
     result = compare_models(args.baseline, args.variant, config, policy, accuracy=not args.no_accuracy)

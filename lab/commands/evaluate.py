@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from pathlib import Path
 
-from lab.commands import print_json, require_model
+from lab.commands import print_json, require_model, run_isolated
 
 HELP = "accuracy on the held-out test set"
 
@@ -14,16 +13,15 @@ HELP = "accuracy on the held-out test set"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=None, help="seconds before the run is stopped "
+                        "(default: VIS_LAB_TIMEOUT_S)")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
     require_model(args.model)
-    try:
-        from lab.evaluate import evaluate_onnx
-    except ImportError as exc:
-        raise RuntimeError(f"evaluation needs the demo data set and lab.evaluate ({exc})") from exc
-    result = asdict(evaluate_onnx(args.model, input_size=args.size))
+    result = run_isolated("evaluate", args.model, {"model": str(args.model.resolve()),
+                                                   "options": {"input_size": args.size}}, args.timeout)
     if args.json:
         print_json(result)
     else:

@@ -42,7 +42,7 @@ def test_optimize_writes_a_dynamic_int8_model(conv_model, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (("bench", "missing.onnx"), "no such model file"),
-    (("bench", "{bad}"), "could not load the model"),
+    (("bench", "{bad}"), "not an ONNX model"),
     (("bench", "{model}", "--batch", "0"), "batch size must be at least 1"),
     (("bench", "{model}", "--threads", "many"), "invalid int value"),
     (("optimize", "{model}", "--out", "{tmp}/x.onnx"), "nothing to do"),
