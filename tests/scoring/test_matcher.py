@@ -194,3 +194,14 @@ def test_shipped_classifier_loads_and_is_monotone_in_evidence():
                         ("lex_sentence", 0.8), ("lex_text", 0.8), ("cos_x_lex", 0.64)):
         strong[0, FEATURES.index(name)] = value
     assert clf.probability(strong)[0] > clf.threshold > clf.probability(weak)[0]
+
+
+@pytest.mark.parametrize("n_points", [1, 15])
+def test_one_or_fifteen_points_each_get_a_result(fake_encoder, clf, n_points):
+    points = [f"{POINTS[i % 3]} (variant {i})" for i in range(n_points)]
+    text = "Built a TensorRT FP16 engine on the Jetson itself 🚀 <b>and</b> re-measured accuracy on the device."
+    result = analyse_rubric(text, points, encoder=fake_encoder, classifier=clf)
+    assert [m.index for m in result.matches] == list(range(n_points))
+    assert result.matches[0].covered and not result.notices
+    for m in result.matches:
+        assert m.span is None or text[m.span[0]:m.span[1]] == m.evidence
