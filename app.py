@@ -1,33 +1,43 @@
-"""Vision Interview Studio: page configuration, the sign-in gate and the table of pages by role."""
+"""Vision Interview Studio: page configuration, the sign-in gate and the table of pages by role (ui/access.py).
+
+Every page is registered for everybody, so that a link to any page resolves; the gate below opens it only for the
+roles ui/access.py lists. An anonymous visitor who follows a link gets the sign-in form, then the page they asked for.
+"""
 
 import streamlit as st
 
-from ui.auth import current_user, sign_out
+from ui.access import PAGES, may_open, pages_for, spec_for_url_path
+from ui.auth import restore_session, sign_out
+from ui.auth_view import sign_in_screen
+from ui.session_cookie import write_pending_cookie
 from ui.text import inert
 
-st.set_page_config(page_title="Vision Interview Studio", page_icon=":material/visibility:", layout="wide")
+# An emoji favicon is a data: URL; a :material: one would be fetched from Google.
+st.set_page_config(page_title="Vision Interview Studio", page_icon="👁️", layout="wide")
 
-HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
-BANK = st.Page("views/question_bank.py", title="Question bank", icon=":material/menu_book:")
-PRACTICE = st.Page("views/practice.py", title="Practice", icon=":material/edit_note:")
-INTERVIEW = st.Page("views/interview.py", title="Interview notes", icon=":material/record_voice_over:")
-SCORECARD = st.Page("views/scorecard.py", title="Scorecard", icon=":material/rate_review:")
-SCORECARDS = st.Page("views/scorecards.py", title="Scorecards", icon=":material/table_view:")
-LAB = st.Page("views/lab.py", title="ONNX lab", icon=":material/speed:")
+PAGE_OBJECTS = {spec.path: st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default)
+                for spec in PAGES}
+navigation = st.navigation(list(PAGE_OBJECTS.values()), position="hidden")
+user = restore_session()
+spec = spec_for_url_path(navigation.url_path)
 
-PAGES_BY_ROLE = {
-    None: [HOME, BANK],
-    "candidate": [HOME, BANK, PRACTICE, LAB],
-    "interviewer": [HOME, BANK, INTERVIEW, SCORECARD, SCORECARDS, LAB],
-    "manager": [HOME, BANK, SCORECARDS, LAB],
-}
-
-user = current_user()
-navigation = st.navigation(PAGES_BY_ROLE[user.role if user else None])
 with st.sidebar:
+    st.markdown("### Vision Interview Studio")
+    for allowed in pages_for(user):
+        st.page_link(PAGE_OBJECTS[allowed.path], label=allowed.title, icon=allowed.icon)
+    st.divider()
     if user:
         st.caption(f"Signed in as **{inert(user.name)}** ({user.role_label})")
         if st.button("Sign out", key="app.sign_out"):
             sign_out()
-            st.rerun()
+            st.switch_page(PAGE_OBJECTS[PAGES[0].path])
+    write_pending_cookie()
+
+if not may_open(spec, user):
+    st.title(spec.title)
+    if user is None:
+        sign_in_screen(wanted=spec.title)
+    else:
+        st.error(f"This screen is not open to your role ({user.role_label}). Pick a screen in the sidebar.")
+    st.stop()
 navigation.run()

@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/scorecards.py", "Scorecards", ":material/table_view:", STAFF),
     PageSpec("views/debrief.py", "Debrief", ":material/forum:", STAFF),
     PageSpec("views/lab.py", "ONNX lab", ":material/speed:", SIGNED_IN),
+    PageSpec("views/takehome.py", "Take-home", ":material/assignment:", frozenset({"admin", "manager", "candidate"})),
     PageSpec("views/admin.py", "Users and invitations", ":material/admin_panel_settings:", frozenset({"admin"})),
 )
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.auth import ROLES, current_user, sign_in
+from ui.auth import current_user
+from ui.auth_view import sign_in_screen
 from ui.text import inert
 
 st.title("Vision Interview Studio")
@@ -25,21 +26,4 @@ if user:
     st.stop()
 
 st.subheader("Sign in", anchor=False)
-st.caption("First time here? Pick a name, a password of 8 or more characters and your role: the account is created "
-           "as you sign in. Next time, the same name and password bring you back to your own notes and attempts.")
-with st.form("home.sign_in", clear_on_submit=False):
-    name = st.text_input("Your name", max_chars=80, key="home.name")
-    password = st.text_input("Password", type="password", max_chars=200, key="home.password")
-    role = st.radio("Your role (new accounts)", list(ROLES), format_func=ROLES.get, horizontal=True, key="home.role")
-    code = st.text_input("Staff access code (interviewers and managers, if your team set one)", type="password",
-                         max_chars=200, key="home.code")
-    submitted = st.form_submit_button("Sign in", type="primary")
-if submitted:
-    from interviews.users import AuthError  # imported on sign-in only: the first page stays light
-
-    try:
-        sign_in(name, password, role, code)
-    except AuthError as exc:
-        st.error(str(exc))
-    else:
-        st.rerun()
+sign_in_screen()

@@ -1,72 +1,100 @@
-"""Submit a scorecard: rate each question of a kit for one candidate, attach lab runs, recommend."""
+"""The scorecard of one interview: rate each question 1-4 (the rating guide beside it, the matcher's suggestion in
+view), adjust the derived competency ratings with a reason, recommend, explain, submit once. Read-only afterwards;
+changes after submitting are amendments with a reason, kept in the audit log."""
 
 import uuid
 
 import streamlit as st
 
 from interviews.db import session_scope
-from interviews.lab_runs import list_lab_runs
-from interviews.notes import load_note
-from interviews.scorecards import RECOMMENDATIONS, Rating, submit_scorecard
+from interviews.errors import DomainError
+from interviews.cards import Rating
+from interviews.errors import AlreadySubmitted
+from interviews.scorecards import amend_scorecard, submit_scorecard
+from interviews.visibility import audit_log, visible_scorecards
 from scoring.matcher import match_question
-from ui.auth import clean_name, require_role
-from ui.components import bank_kit_title, inert
+from ui import scorecard_view as sv
+from ui.auth import require_role
+from ui.interview_pickers import choose_interview, kit_questions
 from ui.services import get_services
 
 PAGE = "scorecard"
-LABELS = {"strong_no": "Strong no", "no": "No", "yes": "Yes", "strong_yes": "Strong yes"}
-user = require_role("interviewer")
+user = require_role("interviewer", "manager")
+viewer = user.identity
 svc = get_services()
 bank = svc.bank
 st.title("Scorecard")
-st.caption("Ratings start from the matcher's suggestion for your saved notes; you decide. Only you and hiring "
-           "managers can read what you submit.")
+st.caption("Independent scoring: the panel's other scorecards stay hidden until you submit yours (see Debrief).")
 
-token_key, done_key = f"{PAGE}.token", f"{PAGE}.done"
-st.session_state.setdefault(token_key, uuid.uuid4().hex)
-if st.session_state.get(done_key):
-    st.success(st.session_state[done_key])
-    if st.button("Write another scorecard", key=f"{PAGE}.another"):
-        st.session_state[token_key] = uuid.uuid4().hex
-        del st.session_state[done_key]
-        st.rerun()
+interview = choose_interview(svc, viewer, PAGE)
+with session_scope(svc.sessions) as session:
+    mine = next((c for c in visible_scorecards(session, viewer=viewer, candidate_id=interview.candidate_id)
+                 if c.interview_id == interview.id and c.interviewer_id == viewer.account_id), None)
+if mine is not None and mine.status == "submitted":
+    st.success("You submitted this scorecard. It is read-only; an amendment needs a reason and is logged.")
+    sv.read_only_card(bank, mine, show_author=False)
+    with session_scope(svc.sessions) as session:
+        sv.audit_table(audit_log(session, viewer=viewer, scorecard_id=mine.id))
+    with st.expander("Amend the rationale"):
+        rationale = st.text_area("New rationale", value=mine.rationale, max_chars=10_000, key=f"{PAGE}.amend_text")
+        reason = st.text_input("Reason for the amendment (required)", max_chars=500, key=f"{PAGE}.amend_reason")
+        if st.button("Save the amendment", key=f"{PAGE}.amend"):
+            try:
+                with session_scope(svc.sessions) as session:
+                    amend_scorecard(session, actor=viewer, scorecard_id=mine.id, reason=reason, rationale=rationale)
+            except DomainError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+    st.page_link("views/debrief.py", label="Open the debrief for this candidate", icon=":material/forum:",
+                 query_params={"candidate": interview.candidate_id})
     st.stop()
-kit_id = st.selectbox("Interview kit", [k.id for k in bank.kits], key=f"{PAGE}.kit",
-                      format_func=lambda kid: bank_kit_title(bank, kid))
-kit = next(k for k in bank.kits if k.id == kit_id)
-candidate = clean_name(st.text_input("Candidate's name (as they signed in)", max_chars=80, key=f"{PAGE}.candidate"))
+
+from interviews.notes import load_notes  # noqa: E402  (only needed while the card is open)
 
 with session_scope(svc.sessions) as session:
-    notes = {qid: load_note(session, interviewer=user.name, question_id=qid) for qid in kit.question_ids}
-    runs = list_lab_runs(session, candidate=candidate) if candidate else []
+    notes = load_notes(session, viewer=viewer, interview_id=interview.id)
+ratings = []
+st.markdown("### Questions")
+for qid in kit_questions(bank, interview):
+    question = bank.question(qid)
+    text = notes[qid].text if qid in notes else ""
+    suggested = match_question(text, question, encoder=svc.encoder()).rating if text.strip() else None
+    chosen = sv.rate_question(question, key=f"{PAGE}.rate.{interview.id}.{qid}", suggested=suggested,
+                              notes_chars=len(text))
+    if chosen:
+        ratings.append(Rating(qid, question.competency, int(chosen), suggested))
 
-with st.form(f"{PAGE}.form"):
-    ratings = []
-    for qid in kit.question_ids:
-        question = bank.question(qid)
-        suggestion = match_question(notes[qid], question, encoder=svc.encoder()).rating if notes[qid].strip() else None
-        options = ["not asked", 1, 2, 3, 4]
-        choice = st.selectbox(inert(question.prompt[:140]), options, key=f"{PAGE}.rate.{kit_id}.{qid}",
-                              index=options.index(suggestion) if suggestion else 0,
-                              help=f"Suggested from your notes: {suggestion}" if suggestion else "No notes saved.")
-        if choice != "not asked":
-            ratings.append(Rating(qid, question.competency, int(choice)))
-    attached = st.multiselect("Attach lab runs", [r.id for r in runs], key=f"{PAGE}.runs",
-                              format_func=lambda rid: next(f"#{r.id} {r.variant}" for r in runs if r.id == rid))
-    recommendation = st.radio("Recommendation", RECOMMENDATIONS, format_func=LABELS.get, horizontal=True,
-                              index=None, key=f"{PAGE}.recommendation")
-    summary = st.text_area("Summary", max_chars=10_000, key=f"{PAGE}.summary")
-    submitted = st.form_submit_button("Submit scorecard", type="primary")
+st.markdown("### Competencies")
+derived = sv.derive(ratings)
+if derived:
+    overrides = sv.competency_inputs(bank, derived, f"{PAGE}.{interview.id}")
+else:
+    overrides = {}
+    st.caption("Rate at least one question: the competency ratings are derived from them.")
+st.markdown("### Recommendation")
+recommendation = st.radio("Recommendation", list(sv.RECOMMENDATION_LABELS), index=None, horizontal=True,
+                          format_func=sv.RECOMMENDATION_LABELS.get, key=f"{PAGE}.recommendation.{interview.id}")
+rationale = st.text_area("Rationale: what you saw, in a few sentences", max_chars=10_000,
+                         key=f"{PAGE}.rationale.{interview.id}")
 
-if submitted:
-    try:
-        with session_scope(svc.sessions) as session:
-            card, created = submit_scorecard(session, token=st.session_state[token_key], interviewer=user.name,
-                                             candidate=candidate, kit_id=kit_id, recommendation=recommendation or "",
-                                             summary=summary, ratings=ratings, lab_run_ids=attached)
-    except ValueError as exc:
-        st.error(str(exc))
+token_key = f"{PAGE}.token.{interview.id}"
+st.session_state.setdefault(token_key, uuid.uuid4().hex)
+if st.button("Submit scorecard", key=f"{PAGE}.submit", type="primary"):
+    if recommendation is None:
+        st.error("Choose a recommendation (strong no, no, yes or strong yes) before submitting.")
+    elif any(not reason.strip() for _, reason in overrides.values()):
+        st.error("Say why you moved a competency rating away from the one derived from the questions.")
     else:
-        st.session_state[done_key] = (f"Scorecard #{card.id} for {inert(card.candidate)} submitted." if created
-                                      else f"Scorecard #{card.id} was already submitted.")
-        st.rerun()
+        try:
+            with session_scope(svc.sessions) as session:
+                card, created = submit_scorecard(session, viewer=viewer, interview_id=interview.id,
+                                                 token=st.session_state[token_key], ratings=ratings,
+                                                 recommendation=recommendation, rationale=rationale,
+                                                 competency_overrides=overrides)
+        except AlreadySubmitted:  # a double click or another tab got there first: one card, now read-only
+            st.rerun()
+        except DomainError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()

@@ -1,0 +1,135 @@
+"""AppTest for the interview screen: notes per interview and question, saved while typing (drafts as the autosave
+box sends them), stale tabs refused without losing text, ticks that follow the matches until touched."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.apptest import make_candidate, make_interview, make_user, run_app, services
+
+pytestmark = pytest.mark.usefixtures("fresh_services")
+
+
+@pytest.fixture
+def setup():
+    ivy = make_user("Ivy Interviewer", "interviewer")
+    first, second = make_candidate("Ann <b>First</b>"), make_candidate("Ben Second")
+    return {"ivy": ivy, "a": make_interview(first, ivy), "b": make_interview(second, ivy)}
+
+
+def open_notes(user, interview_id: int, **query):
+    return run_app("views/interview.py", user, query={"interview": str(interview_id), **query})
+
+
+def send_draft(at, interview_id: int, text: str, seq: int, base: int):
+    """Do what the autosave box does about a second after the last keystroke."""
+    qid = at.radio(key=f"interview.question.{interview_id}").value
+    at.session_state[f"interview.box.{interview_id}.{qid}"] = {
+        "draft": {"doc": f"{interview_id}:{qid}", "text": text, "seq": seq, "base": base}}
+    return at.run()
+
+
+def stored(user, interview_id: int, qid: str):
+    from interviews.db import session_scope
+    from interviews.notes import load_note
+
+    with session_scope(services().sessions) as session:
+        return load_note(session, viewer=user.identity, interview_id=interview_id, question_id=qid)
+
+
+def test_the_screen_shows_the_whole_question_brief(setup):
+    at = open_notes(setup["ivy"], setup["a"])
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for part in ("Why we ask it", "What to look for", "Red flags", "Follow-ups", "Rating guide"):
+        assert part in text
+    assert at.selectbox(key="interview.candidate").value is not None
+
+
+def test_two_candidates_same_kit_keep_separate_notes(setup):
+    ivy = setup["ivy"]
+    at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "Ann: TRT fp16, p95 12 ms on Orin", 1, 0)
+    assert not at.exception
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    other = send_draft(open_notes(ivy, setup["b"]), setup["b"], "Ben: only ran it in PyTorch", 1, 0)
+    assert stored(ivy, setup["a"], qid).text == "Ann: TRT fp16, p95 12 ms on Orin"
+    assert stored(ivy, setup["b"], qid).text == "Ben: only ran it in PyTorch"
+    assert other.selectbox(key="interview.candidate").value != at.selectbox(key="interview.candidate").value
+
+
+def test_a_draft_is_saved_at_once_and_the_matches_follow(setup):
+    ivy = setup["ivy"]
+    at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "first words", 1, 0)
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    assert stored(ivy, setup["a"], qid).version == 1
+    assert [m.label for m in at.metric][:3] == ["Must points covered", "Nice points covered", "Suggested rating"]
+    at = send_draft(at, setup["a"], "first words and more", 2, 1)
+    assert stored(ivy, setup["a"], qid).text == "first words and more"
+    assert stored(ivy, setup["a"], qid).version == 2
+    at = send_draft(at, setup["a"], "an old send that arrives late", 2, 1)  # already handled: ignored
+    assert stored(ivy, setup["a"], qid).text == "first words and more"
+
+
+def test_a_stale_tab_cannot_overwrite_newer_notes_and_loses_nothing(setup):
+    ivy = setup["ivy"]
+    old_tab = open_notes(ivy, setup["a"])
+    new_tab = send_draft(open_notes(ivy, setup["a"]), setup["a"], "typed in the new tab", 1, 0)
+    qid = new_tab.radio(key=f"interview.question.{setup['a']}").value
+    old_tab = send_draft(old_tab, setup["a"], "typed in the old tab", 1, 0)
+    assert stored(ivy, setup["a"], qid).text == "typed in the new tab"
+    assert any("not** saved" in w.value or "not saved" in w.value for w in old_tab.warning)
+    old_tab.button(key=f"interview.take_theirs.{setup['a']}.{qid}").click().run()
+    assert not old_tab.warning
+    assert any(c.value == "typed in the old tab" for c in old_tab.code), "the old tab's text stays to copy"
+    old_tab = send_draft(old_tab, setup["a"], "typed in the new tab, continued in the old", 2, 1)
+    assert stored(ivy, setup["a"], qid).text == "typed in the new tab, continued in the old"
+
+
+def test_keep_my_text_replaces_the_newer_notes_deliberately(setup):
+    ivy = setup["ivy"]
+    old_tab = open_notes(ivy, setup["a"])
+    send_draft(open_notes(ivy, setup["a"]), setup["a"], "newer", 1, 0)
+    old_tab = send_draft(old_tab, setup["a"], "mine", 1, 0)
+    qid = old_tab.radio(key=f"interview.question.{setup['a']}").value
+    old_tab.button(key=f"interview.keep_mine.{setup['a']}.{qid}").click().run()
+    assert stored(ivy, setup["a"], qid).text == "mine" and stored(ivy, setup["a"], qid).version == 2
+
+
+def test_very_long_notes_are_refused_with_a_message_not_cut(setup):
+    ivy = setup["ivy"]
+    at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "x" * 100_001, 1, 0)
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    assert any("100,000" in e.value for e in at.error)
+    assert stored(ivy, setup["a"], qid).text == ""
+    at = send_draft(at, setup["a"], "y" * 100_000, 2, 0)
+    assert len(stored(ivy, setup["a"], qid).text) == 100_000
+
+
+def test_ticks_follow_the_matches_until_touched_and_saving_stores_current_decisions(setup):
+    ivy = setup["ivy"]
+    at = open_notes(ivy, setup["a"])
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    question = services().bank.question(qid)
+    first_point = question.rubric[0].text
+    at = send_draft(at, setup["a"], first_point, 1, 0)
+    ticks = {c.key.rsplit(".", 1)[-1]: c for c in at.checkbox if c.key.startswith("interview.touched.")}
+    assert ticks[question.rubric[0].id].value is True, "the tick follows a match"
+    at = send_draft(at, setup["a"], "nothing relevant here at all", 2, 1)
+    ticks = {c.key.rsplit(".", 1)[-1]: c for c in at.checkbox if c.key.startswith("interview.touched.")}
+    assert ticks[question.rubric[0].id].value is False, "no stale tick after the notes changed"
+    ticks[question.rubric[1].id].check().run()
+    at = send_draft(at, setup["a"], "still nothing relevant here", 3, 2)
+    ticks = {c.key.rsplit(".", 1)[-1]: c for c in at.checkbox if c.key.startswith("interview.touched.")}
+    assert ticks[question.rubric[1].id].value is True, "a touched tick keeps the interviewer's decision"
+    at.button(key=f"interview.save.{setup['a']}.{qid}").click().run()
+    assert "1 override(s)" in at.success[-1].value
+    reopened = open_notes(ivy, setup["a"])
+    ticks = {c.key.rsplit(".", 1)[-1]: c for c in reopened.checkbox if c.key.startswith("interview.touched.")}
+    assert ticks[question.rubric[1].id].value is True, "the saved decision is shown again"
+
+
+def test_notes_are_shown_inert(setup):
+    at = send_draft(open_notes(setup["ivy"], setup["a"]), setup["a"],
+                    "<img src=x onerror=alert(1)> **bold** [link](http://evil)", 1, 0)
+    assert not at.exception
+    assert not any("<img" in m.value for m in at.markdown), "user text never reaches markdown unescaped"

@@ -1,0 +1,113 @@
+"""Scorecard renderers: the rating inputs (the rating guide as words beside each rating, the matcher's suggestion
+in plain sight), derived competency ratings with an adjust-and-say-why control, and a read-only card for the
+author, the panel after submitting, and hiring managers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from statistics import mean
+
+import streamlit as st
+
+from interviews.cards import round_rating
+from question_bank.schema import Bank, Question
+from ui.text import inert, plain
+
+RECOMMENDATION_LABELS = {"strong_no": "Strong no", "no": "No", "yes": "Yes", "strong_yes": "Strong yes"}
+RATING_WORDS = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
+NOT_ASKED = 0
+
+
+def rating_option(question: Question, rating: int) -> str:
+    if rating == NOT_ASKED:
+        return "Not asked"
+    return f"**{rating} · {RATING_WORDS[rating]}**: {inert(question.rating_guide.for_rating(rating))}"
+
+
+def rate_question(question: Question, *, key: str, suggested: int | None, notes_chars: int) -> int:
+    """One question: the prompt, the matcher's suggestion stated in words, and a 1-4 choice with the guide."""
+    with st.container(border=True):
+        st.markdown(f"**{inert(question.prompt)}**")
+        if suggested:
+            st.markdown(f":blue-background[Matcher's suggestion from your notes: **{suggested} · "
+                        f"{RATING_WORDS[suggested]}**] — you decide.")
+        elif notes_chars:
+            st.caption("The matcher has no suggestion for these notes.")
+        else:
+            st.caption("No notes for this question, so no suggestion.")
+        if key not in st.session_state:
+            st.session_state[key] = suggested or NOT_ASKED
+        return st.radio("Rating", [NOT_ASKED, 1, 2, 3, 4], key=key, label_visibility="collapsed",
+                        format_func=lambda n: rating_option(question, n))
+
+
+def competency_inputs(bank: Bank, derived: Mapping[str, float], page: str) -> dict[str, tuple[int, str]]:
+    """Per competency: the derived mean, a 1-4 rating preset to it, and a reason required to move away from it.
+
+    Returns the overrides as {competency: (rating, reason)} (only those that differ from the rounded mean)."""
+    overrides: dict[str, tuple[int, str]] = {}
+    for competency, value in derived.items():
+        base = round_rating(value)
+        name = bank.competency(competency).name if competency in {c.id for c in bank.competencies} else competency
+        cols = st.columns([2, 1, 3])
+        cols[0].markdown(f"**{inert(name)}**  \nderived from the questions: {value:.2f}")
+        rating = cols[1].selectbox("Rating", [1, 2, 3, 4], index=base - 1, key=f"{page}.comp.{competency}",
+                                   format_func=lambda n: f"{n} · {RATING_WORDS[n]}")
+        if rating != base:
+            reason = cols[2].text_input("Why you moved it (required)", max_chars=500, key=f"{page}.why.{competency}")
+            overrides[competency] = (rating, reason)
+        else:
+            cols[2].caption("Matches the questions' ratings.")
+    return overrides
+
+
+def derive(ratings: Sequence) -> dict[str, float]:
+    by_competency: dict[str, list[int]] = {}
+    for r in ratings:
+        by_competency.setdefault(r.competency, []).append(r.rating)
+    return {c: mean(v) for c, v in by_competency.items()}
+
+
+def read_only_card(bank: Bank, card, *, show_author: bool = True) -> None:
+    """Every rating, the competencies, the recommendation and the rationale of one scorecard."""
+    who = f" by {inert(card.interviewer_name)}" if show_author else ""
+    when = card.submitted_at.strftime("%Y-%m-%d %H:%M") if card.submitted_at else "not submitted"
+    st.markdown(f"#### Scorecard #{card.id}{who}")
+    st.caption(f"{inert(card.candidate_name)} · {inert(card.stage)} · submitted {when}"
+               + (" · amended (see the audit log)" if card.amended else ""))
+    rec = RECOMMENDATION_LABELS.get(card.recommendation or "", "none")
+    st.markdown(f"**Recommendation: {rec}**")
+    st.markdown("**Rationale**")
+    st.markdown(inert(card.rationale) if card.rationale.strip() else "*(none written)*")
+    rows = []
+    for r in card.ratings:
+        question = _question(bank, r.question_id)
+        guide = question.rating_guide.for_rating(r.rating) if question else ""
+        rows.append({"question": plain(question.prompt if question else r.question_id), "rating": r.rating,
+                     "meaning": plain(f"{RATING_WORDS.get(r.rating, '')}: {guide}"),
+                     "matcher suggested": r.suggested or "-"})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    if card.competencies:
+        st.dataframe([{"competency": plain(_competency_name(bank, c.competency)), "rating": c.rating,
+                       "derived": round(c.derived, 2), "reason for a change": plain(c.reason or "")}
+                      for c in card.competencies], hide_index=True, width="stretch")
+
+
+def audit_table(entries: Sequence) -> None:
+    if not entries:
+        return
+    st.markdown("**Amendments (audit log)**")
+    st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"), "who": plain(e.actor_name), "what": plain(e.field),
+                   "before": plain(e.before), "after": plain(e.after), "reason": plain(e.reason)} for e in entries],
+                 hide_index=True, width="stretch")
+
+
+def _question(bank: Bank, question_id: str) -> Question | None:
+    try:
+        return bank.question(question_id)
+    except KeyError:
+        return None
+
+
+def _competency_name(bank: Bank, competency: str) -> str:
+    return next((c.name for c in bank.competencies if c.id == competency), competency)
