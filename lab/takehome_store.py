@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,6 +57,7 @@ class Submission:
     progress: float = 0.0
     message: str = ""
     report: dict | None = None
+    review: dict = field(default_factory=dict)  # check id -> the reviewer's tick (True/False) on a manual line
 
 
 def default_root() -> Path:

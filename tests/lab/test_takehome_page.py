@@ -1,0 +1,99 @@
+"""AppTest of the Take-home screen: a manager creates one (the candidate moves to take-home), the candidate sees
+their kit and versions only, and the manager reads a graded card and ticks a reviewer line."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.grade import GradeOptions
+from lab.sandbox import SandboxLimits
+from lab.takehome import grade_version, write_reference_submission
+from lab.takehome_store import list_submissions, list_takehomes
+from tests.ui.apptest import make_candidate, make_user, run_page, services
+
+PAGE = "views/takehome.py"
+
+
+@pytest.fixture
+def fresh_services(isolated_settings, patched_encoder):
+    from ui.services import get_services
+
+    get_services.clear()
+    yield isolated_settings
+    get_services.clear()
+
+
+def _root():
+    return services().settings.data_dir / "takehomes"
+
+
+def _link(candidate_id: int, account_id: int) -> None:
+    from interviews.candidates import link_account
+    from interviews.db import session_scope
+    from interviews.identity import COMMAND_LINE
+
+    with session_scope(services().sessions) as session:
+        link_account(session, actor=COMMAND_LINE, candidate_id=candidate_id, account_id=account_id)
+
+
+def _stage(candidate_id: int) -> str:
+    from interviews.candidates import get_candidate
+    from interviews.db import session_scope
+    from interviews.identity import COMMAND_LINE
+
+    with session_scope(services().sessions) as session:
+        return get_candidate(session, viewer=COMMAND_LINE, candidate_id=candidate_id).stage
+
+
+@pytest.mark.slow
+def test_manager_creates_candidate_uploads_manager_reads_the_card(fresh_services, tmp_path):
+    manager = make_user("Mia Manager", "manager")
+    candidate_id = make_candidate("Ada <b>Lovelace</b>", stage="screen")
+    at = run_page(PAGE, manager)
+    assert not at.exception
+    at.selectbox(key="takehome.candidate").set_value(candidate_id)
+    at.radio(key="takehome.domain").set_value("surface-defects")
+    at.number_input(key="takehome.seed").set_value(77)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("created for" in s.value for s in at.success)
+    made = list_takehomes(_root())
+    assert len(made) == 1 and made[0].candidate_id == candidate_id and made[0].seed == 77
+    assert _stage(candidate_id) == "take-home"
+
+    ada = make_user("Ada Candidate", "candidate")
+    _link(candidate_id, ada.id)
+    at = run_page(PAGE, ada)
+    assert not at.exception
+    assert any("Deadline" in m.value for m in at.markdown)
+    assert at.get("download_button") and at.get("file_uploader")
+    assert not at.metric  # candidates never see a report card
+
+    zipped = write_reference_submission(tmp_path / "ref", as_zip=True)
+    from lab.takehome import upload_submission
+
+    upload_submission(made[0].id, zipped.read_bytes(), "submission.zip", uploaded_by=ada.name, root=_root())
+    fast = GradeOptions(script_limits=SandboxLimits(wall_s=30, cpu_s=10), script_images=1,
+                        bench_policy={"min_time_s": 0.05, "min_runs": 5})
+    grade_version(made[0].id, 1, root=_root(), options=fast)
+
+    at = run_page(PAGE, manager)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "ONNX contract" in labels and "mAP@0.5" in labels
+    assert any("absolute scores" in i.value for i in at.info)
+    assert any("follow-up conversation" in m.value for m in at.markdown)
+    tick = at.checkbox(key=f"takehome.{made[0].id}.1.tick.readable")
+    tick.check().run()
+    assert list_submissions(made[0].id, _root())[0].review == {"readable": True, "label_noise": False}
+
+
+def test_a_candidate_without_a_takehome_gets_a_plain_message(fresh_services):
+    at = run_page(PAGE, make_user("Cy Candidate", "candidate"))
+    assert not at.exception
+    assert any("no take-home yet" in i.value for i in at.info)
+
+
+def test_interviewers_are_turned_away(fresh_services):
+    at = run_page(PAGE, make_user("Ivy Interviewer", "interviewer"))
+    assert any("This screen is for" in e.value for e in at.error)
