@@ -197,3 +197,25 @@ ONNX_BOMBS = {
     "a length field of 2 GB": onnx_huge_declared_length,
     "5 MB of garbage": onnx_garbage,
 }
+
+
+def onnx_endless_loop(trip_count: int = 10**15) -> tuple[str, bytes]:
+    """A Loop whose trip count is astronomical: onnxruntime would spin for days on one run."""
+    from onnx import TensorProto, helper
+
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Relu", ["x_in"], ["x_out"])],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+                 helper.make_tensor_value_info("x_in", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("x_out", TensorProto.FLOAT, [1, 3, 8, 8])])
+    graph = helper.make_graph(
+        [helper.make_node("Constant", [], ["n"], value=helper.make_tensor("n", TensorProto.INT64, [], [trip_count])),
+         helper.make_node("Constant", [], ["c"], value=helper.make_tensor("c", TensorProto.BOOL, [], [True])),
+         helper.make_node("Loop", ["n", "c", "x"], ["y"], body=body)], "endless",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return "endless_loop.onnx", model.SerializeToString()
