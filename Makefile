@@ -26,6 +26,7 @@ $(MODEL_STAMP): $(STAMP) scoring/build.py $(wildcard scoring/data/minilm-l2-fine
 setup: $(STAMP) $(MODEL_STAMP)
 
 run: setup
+	$(PY) -m interviews seed-demo --if-empty
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 system-deps:

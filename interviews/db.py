@@ -33,17 +33,33 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.close()
-
+        _sqlite_events(engine)
     return engine
+
+
+def _sqlite_events(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions that take the write lock when they begin.
+
+    With SQLite's default deferred transactions, a transaction that read first and writes second fails at once
+    with "database is locked" when another writer committed in between (WAL cannot upgrade a stale snapshot), so
+    two tabs saving at the same moment would see a database error. ``BEGIN IMMEDIATE`` makes the second one wait
+    its turn (up to the busy timeout) and then read fresh rows, so the domain's own checks decide (a version
+    conflict, an already-submitted card), never the driver.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN is replaced by the one below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across a killed process
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:  # pragma: no cover - driver callback
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine):

@@ -151,6 +151,8 @@ def submit_scorecard(session: Session, *, viewer: Identity, interview_id: int, t
         status="submitted", token=token, submitted_at=now, recommendation=recommendation, rationale=rationale,
         lab_run_ids=_check_lab_runs(session, lab_run_ids), version=Scorecard.version + 1))
     if won.rowcount != 1:
+        if session.scalar(select(Scorecard.token).where(Scorecard.id == card.id)) == token:
+            return scorecard_info(session, card.id), False  # the same form, submitted twice at once
         raise AlreadySubmitted("This scorecard was already submitted (perhaps from another tab): it is read-only "
                                "now. Open it to read what was submitted, or amend it with a reason.")
     _write_ratings(session, card.id, ratings, competency_overrides)
@@ -187,7 +189,7 @@ def amend_scorecard(session: Session, *, actor: Identity, scorecard_id: int, rea
     _write_ratings(session, scorecard_id, new_ratings, competency_overrides)
     after = scorecard_info(session, scorecard_id)
     _audit(session, actor, before, after, reason.strip()[:2000])
-    return after
+    return scorecard_info(session, scorecard_id)
 
 
 def _audit(session: Session, actor: Identity, before, after, reason: str) -> None:
