@@ -7,6 +7,8 @@
     python -m interviews users confirm NAME           confirm a staff role chosen at the first version's form
     python -m interviews export --format csv|json     every submitted scorecard (to stdout, or --output FILE)
     python -m interviews migrate                      bring the database schema up to date
+    python -m interviews bench --scorecards N --json  the manager analytics timed on a scratch database
+    python -m interviews report CANDIDATE... --pdf F  the hiring committee PDF for 2-5 candidates
 
 The command line acts as an admin: whoever runs it already holds the database. The database is the one the
 settings name (``VIS_DATABASE_URL`` or the SQLite file in ``VIS_DATA_DIR``); it is migrated first.
@@ -116,6 +118,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--output", help="write to this file instead of standard output")
     export.set_defaults(run=cmd_export)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=cmd_migrate)
+    from interviews.bench import add_commands  # bench, report (issue 9: the hiring manager's analytics)
+
+    add_commands(sub)
     return main
 
 

@@ -121,8 +121,8 @@ def krippendorff_alpha(records: Sequence[RatingRecord], level: str = "ordinal") 
     units = sorted(u for u, n in coders_by_unit.items() if n >= 2)
     if not units:
         return None, 0
-    raters = sorted({name for name, unit in cells if unit in set(units)})
     unit_ix = {u: i for i, u in enumerate(units)}
+    raters = sorted({name for name, unit in cells if unit in unit_ix})  # a dict lookup: set(units) per cell was O(n²)
     rater_ix = {name: i for i, name in enumerate(raters)}
     data = np.full((len(raters), len(units)), np.nan)
     for (name, unit), values in cells.items():
