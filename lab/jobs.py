@@ -154,6 +154,10 @@ class JobQueue:
         found = [self.status(job_id) for job_id in ids]
         return sorted((j for j in found if owner is None or j.owner == owner), key=lambda j: -j.submitted_at)
 
+    def claim(self, job_id: str) -> bool:
+        """True once per job, for whoever stores a finished job's result (two tabs never store it twice)."""
+        return bool(self.huey.put_if_empty(f"job:{job_id}:claimed", {"at": time.time()}))
+
     def last_worker_seen(self) -> float | None:
         """Seconds since a worker of this queue last said it was alive; None when none ever did."""
         seen = self.huey.get("workers:last_seen", peek=True)

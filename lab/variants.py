@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from lab.optimize import (
     quantize_dynamic_int8,
     quantize_static_int8,
 )
+from lab.paired import PairedPolicy, elapsed_estimate_s
 
 QUANTIZE_CHOICES = ("none", "static", "dynamic")
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class VariantRun:
     latency: LatencyReport
     accuracy: dict | None  # lab.evaluate.AccuracyReport as a dict (JSON-ready); None when not evaluated
     accuracy_note: str = ""  # why accuracy is missing (an upload that does not fit the demo decoder, say)
+    paired: dict | None = None  # lab.paired.PairedReport as a dict: the variant against the baseline, in rounds
 
 
 def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, calibration_data=None) -> Path:
@@ -128,15 +132,25 @@ def build_variant(baseline: Path | str, spec: VariantSpec, out_dir: Path, *, cal
 
 
 def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limits: Limits | None = None,
-                policy: MeasurePolicy | None = None, evaluate: bool = True) -> VariantRun:
-    """Build, measure and evaluate one variant, each step in its own limited child process."""
-    policy = policy or MeasurePolicy()
+                policy: MeasurePolicy | None = None, evaluate: bool = True, paired_with: SessionConfig | None = None,
+                paired_policy: PairedPolicy | None = None, progress: Progress | None = None) -> VariantRun:
+    """Build, measure and evaluate one variant, each step in its own limited child process. With ``paired_with``
+    (the baseline's session settings), the variant is also timed against the baseline model in alternating rounds
+    (:mod:`lab.paired`): the speed-up the leaderboard ranks."""
+    policy, progress = policy or MeasurePolicy(), progress or (lambda fraction, message: None)
     gpu = spec.session.provider in GPU_PROVIDERS
+    progress(0.05, "building the variant")
     built = run_job("variant", {"baseline": str(baseline), "spec": spec.to_dict(), "out_dir": str(out_dir)}, limits)
     model = built["model"]
+    progress(0.25, "measuring latency")
     latency = measure_variant(model, spec, policy=policy, limits=limits)
+    paired = None
+    if paired_with is not None:
+        progress(0.5, "timing the variant against the baseline in alternating rounds")
+        paired = compare_variant(baseline, paired_with, model, spec.session, policy=paired_policy, limits=limits)
     accuracy, note = None, "not evaluated"
     if evaluate:
+        progress(0.8, "evaluating accuracy on the test split")
         options = {"input_size": spec.session.input_size, "batch_size": spec.session.batch_size,
                    "providers": list(latency.providers)}
         try:  # the latency stands even when accuracy cannot be had
@@ -144,7 +158,21 @@ def run_variant(baseline: Path | str, spec: VariantSpec, *, out_dir: Path, limit
         except LabRunFailed as exc:
             note = f"accuracy not measured: {exc}"
     return VariantRun(spec=spec, model_path=model, size_bytes=Path(model).stat().st_size, latency=latency,
-                      accuracy=accuracy, accuracy_note=note)
+                      accuracy=accuracy, accuracy_note=note, paired=paired)
+
+
+def compare_variant(baseline: Path | str, baseline_config: SessionConfig, variant: Path | str,
+                    variant_config: SessionConfig, *, policy: PairedPolicy | None = None,
+                    limits: Limits | None = None) -> dict:
+    """The paired comparison in an isolated child (job ``compare``); its time limit grows with the rounds."""
+    policy = policy or PairedPolicy()
+    limits = limits or Limits.from_settings()
+    limits = Limits(timeout_s=max(limits.timeout_s, elapsed_estimate_s(policy, slowest_ms=200.0)),
+                    memory_mb=limits.memory_mb)
+    payload = {"baseline": str(baseline), "variant": str(variant), "baseline_config": baseline_config.to_dict(),
+               "variant_config": variant_config.to_dict(), "policy": asdict(policy), "demo_inputs": False}
+    return run_job("compare", payload, limits, gpu=GPU_PROVIDERS & {baseline_config.provider, variant_config.provider}
+                   != set())
 
 
 def measure_variant(model: Path | str, spec: VariantSpec, *, policy: MeasurePolicy,

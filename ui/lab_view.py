@@ -1,7 +1,8 @@
-"""The lab page's widgets, its one action, and every table, chart and number format it shows.
+"""The lab page's widgets, its one action (queue a run), the jobs it watches, and how a run's report is worded.
 
-The page (views/lab.py) stays a short script of beats; what it shows and how figures are worded lives here.
-Figures arrive as stored :class:`interviews.lab_runs.LabRun` rows (JSON from the lab) and leave as tables and charts.
+The page (views/lab.py) stays a short script of beats; tables and charts are in :mod:`ui.lab_charts`. Runs are jobs
+on the lab's queue (:mod:`lab.jobs`): the page submits and returns at once, shows each job's place and progress, and
+stores a finished job's figures for the user who ran it.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from interviews.db import session_scope
 from interviews.lab_runs import LabRun, list_lab_runs, save_lab_run
-from lab import variants
-from lab.leaderboard import Leaderboard, VariantScore, build_leaderboard, pareto_front
+from lab import jobs, variants
+from lab.lab_jobs import lab_run_payload
 from lab.measure import MeasurePolicy
 from lab.optimize import (
+    GPU_PROVIDERS,
     CalibrationOption,
     CudaOptions,
     GraphLevel,
@@ -29,10 +29,11 @@ from lab.optimize import (
     StaticQuantOptions,
     TensorrtOptions,
 )
+from lab.paired import PairedPolicy
 from lab.variants import VariantSpec
-from ui.text import chart_text
 
 PAGE_POLICY = MeasurePolicy(min_time_s=1.0, min_runs=100, max_time_s=30.0)
+PAGE_PAIRED_POLICY = PairedPolicy(rounds=12, block_min_s=0.1)
 SIZES = (96, 128, 160, 192, 224)
 BATCHES = (1, 2, 4, 8, 16)
 
@@ -103,117 +104,73 @@ def upload_dir(svc, user_name: str) -> Path:
     return svc.settings.data_dir / "lab_uploads" / hashlib.sha256(user_name.encode()).hexdigest()[:16]
 
 
-def execute_run(svc, spec: VariantSpec, model: Path, *, candidate: str, source: str, default_size: int) -> int:
-    """The page's one action: build, measure and evaluate the variant in isolated processes, then store it."""
-    run = variants.run_variant(model, spec, out_dir=svc.settings.cache_dir / "lab_variants", policy=PAGE_POLICY,
-                               evaluate=True)
-    latency = run.latency.to_dict()
-    environment = latency.pop("environment")
-    settings = {"source": source, "spec": spec.to_dict(), "accuracy_note": run.accuracy_note,
-                "baseline": source == "demo" and variants.is_baseline(spec, default_size=default_size)}
+def owner_key(user) -> str:
+    """Whose jobs these are, on the queue: account id and name (names alone can repeat over time)."""
+    return f"{user.id}:{user.name}"
+
+
+def choose_queue(spec: VariantSpec) -> str:
+    """GPU runs go to the ``gpu`` queue when a GPU worker was seen lately; otherwise the default worker runs them
+    (on the CPU, and the run says the GPU request fell back)."""
+    if spec.session.provider not in GPU_PROVIDERS:
+        return "default"
+    seen = jobs.get_queue("gpu").last_worker_seen()
+    return "gpu" if seen is not None and seen < 120 else "default"
+
+
+def submit_run(svc, user, spec: VariantSpec, model: Path, *, source: str, default_size: int) -> str:
+    """The page's one action: queue the run (build, measure alone and paired, evaluate) and return the job id at
+    once; a worker does the work (:mod:`lab.lab_jobs`)."""
+    payload = lab_run_payload(model, spec, source=source, default_size=default_size,
+                              out_dir=svc.settings.cache_dir / "lab_variants", policy=PAGE_POLICY,
+                              paired_policy=PAGE_PAIRED_POLICY)
+    return jobs.submit("lab_run", payload, owner_key(user), queue=choose_queue(spec))
+
+
+def open_jobs(user) -> list[jobs.JobStatus]:
+    """The user's lab runs still waiting or running, and finished ones nobody has stored or reported yet."""
+    found = []
+    for name in jobs.QUEUES:
+        queue = jobs.get_queue(name)
+        found += [j for j in queue.jobs(owner=owner_key(user)) if j.kind == "lab_run"
+                  and (not j.finished or not queue.huey.get(f"job:{j.id}:claimed", peek=True))]
+    return sorted(found, key=lambda j: j.submitted_at)
+
+
+def store_finished(svc, user, job: jobs.JobStatus) -> int | None:
+    """Store a finished job's run for its owner, once (a claim guards against two tabs); the new run's id, or None
+    when it failed or another tab took it. A failed job raises :class:`jobs.JobError` with the reason."""
+    if not job.finished or not jobs.get_queue(job.queue).claim(job.id):
+        return None
+    if job.state == "failed":
+        raise jobs.JobError(job.error or "the run failed")
+    r = job.result
+    latency = {**r["latency"], "paired": r["paired"]} if r.get("paired") else r["latency"]
+    settings = {"source": r["source"], "spec": r["spec"], "accuracy_note": r["accuracy_note"],
+                "baseline": r["baseline"], "job_id": job.id, "worker": job.worker.get("hostname", "")}
     with session_scope(svc.sessions) as s:
-        return save_lab_run(s, candidate=candidate, variant=spec.name, model_sha256=run.latency.model_sha256,
-                            settings=settings, latency=latency, accuracy=run.accuracy, environment=environment,
-                            size_bytes=run.size_bytes).id
+        return save_lab_run(s, owner=user.identity, variant=r["variant"], model_sha256=r["model_sha256"],
+                            settings=settings, latency=latency, accuracy=r["accuracy"],
+                            environment=r["environment"], size_bytes=r["size_bytes"]).id
 
 
-def load_runs(svc, *, candidate: str | None) -> list[LabRun]:
+def job_line(job: jobs.JobStatus) -> str:
+    name = job.result.get("variant", "") if job.result else ""
+    if job.state == "queued":
+        seen = jobs.get_queue(job.queue).last_worker_seen()
+        waiting = ("" if seen is not None and seen < 30 else
+                   " No worker has answered lately: start one with `make run` or `python -m lab worker`.")
+        return f"Queued: position {job.position or '?'} on the {job.queue} queue. {job.message}.{waiting}"
+    if job.state == "running":
+        host = job.worker.get("hostname", "a worker")
+        return f"Running on {host}: {job.message} ({job.progress * 100:.0f}%)"
+    return f"{name or 'Run'} {job.state}"
+
+
+def load_runs(svc, user) -> list[LabRun]:
+    """The runs this user may see: a candidate's own; every run for staff."""
     with session_scope(svc.sessions) as s:
-        return list_lab_runs(s, candidate=candidate)
-
-
-def per_image_ms(run: LabRun) -> float:
-    return run.latency["p50_ms"] / max(1, run.latency["input_shape"][0])
-
-
-def baseline_of(runs: list[LabRun]) -> LabRun | None:
-    found = [r for r in runs if r.settings.get("baseline") and r.map50 is not None]
-    return found[-1] if found else None
-
-
-def scores(runs: list[LabRun]) -> list[VariantScore]:
-    return [VariantScore(f"#{r.id} {r.variant}", per_image_ms(r), r.map50, r.size_bytes, r.id)
-            for r in runs if r.map50 is not None]
-
-
-def runs_table(runs: list[LabRun], baseline: LabRun | None) -> pd.DataFrame:
-    rows = []
-    for r in runs:
-        lat, acc, spec = r.latency, r.accuracy or {}, r.settings.get("spec", {})
-        e2e = lat.get("end_to_end") or {}
-        rows.append({
-            "run": r.id, "candidate": r.candidate, "variant": r.variant,
-            "providers": " > ".join(p.removesuffix("ExecutionProvider") for p in lat["providers"])
-                         + (" (GPU fell back!)" if lat.get("gpu_fallback") else ""),
-            "input": "x".join(map(str, lat["input_shape"])), "threads": spec.get("session", {}).get("intra_op_threads"),
-            "p50 ms": lat["p50_ms"], "p90 ms": lat["p90_ms"], "p99 ms": lat["p99_ms"],
-            "cv %": lat["model_only"]["cv"] * 100,
-            "n": lat["n"], "p50 ms/image": per_image_ms(r), "images/s": lat["throughput_ips"],
-            "end-to-end p50 ms": e2e.get("p50_ms"), "mAP@0.5": acc.get("map50"), "mAP@0.5:0.95": acc.get("map50_95"),
-            "F1": acc.get("f1"), "Δ mAP@0.5 (points)": (r.map50 - baseline.map50) * 100
-            if baseline and r.map50 is not None else None,
-            "size MB": r.size_bytes / 1e6, "when": r.created_at.strftime("%H:%M:%S"),
-        })
-    decimals = {"p50 ms": 3, "p90 ms": 3, "p99 ms": 3, "cv %": 1, "p50 ms/image": 3, "images/s": 1,
-                "end-to-end p50 ms": 3, "mAP@0.5": 4, "mAP@0.5:0.95": 4, "F1": 3, "Δ mAP@0.5 (points)": 2, "size MB": 2}
-    return pd.DataFrame(rows).round(decimals)
-
-
-def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
-    points = scores(runs)
-    front = {s.name for s in pareto_front(points)}
-    fig = go.Figure()
-    for on_front in (False, True):
-        chosen = [s for s in points if (s.name in front) == on_front]
-        fig.add_trace(go.Scatter(x=[s.p50_ms for s in chosen], y=[s.map50 for s in chosen],
-                                 text=[chart_text(s.name) for s in chosen],
-                                 mode="markers+lines" if on_front else "markers",
-                                 name="Pareto front" if on_front else "other variants",
-                                 hovertemplate="%{text}<br>%{x:.3f} ms/image<br>mAP@0.5 %{y:.3f}<extra></extra>"))
-    if baseline is not None:
-        fig.add_hline(y=baseline.map50 - 0.01, line_dash="dot", annotation_text="baseline - 1 point")
-    fig.update_layout(xaxis_title="p50 latency per image (ms, lower is better)", yaxis_title="mAP@0.5 (test split)",
-                      height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    return fig
-
-
-def drift_chart(runs: list[LabRun], baseline: LabRun) -> go.Figure:
-    rows = [r for r in runs if r.map50 is not None and r.id != baseline.id]
-    deltas = [(r.map50 - baseline.map50) * 100 for r in rows]
-    fig = go.Figure(go.Bar(x=[chart_text(f"#{r.id} {r.variant}") for r in rows], y=deltas,
-                           marker_color=["#2e7d32" if d >= -1 else "#c62828" for d in deltas]))
-    fig.add_hline(y=-1, line_dash="dot", annotation_text="-1 point: the leaderboard's limit")
-    fig.update_layout(yaxis_title="Δ mAP@0.5 vs baseline (points)", height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    return fig
-
-
-def class_drift_table(runs: list[LabRun], baseline: LabRun) -> pd.DataFrame:
-    """Per-class AP@0.5 change against the baseline, in points: where a variant's accuracy went."""
-    base = (baseline.accuracy or {}).get("per_class", {})
-    rows = []
-    for r in runs:
-        per_class = (r.accuracy or {}).get("per_class", {})
-        if r.id == baseline.id or not per_class:
-            continue
-        rows.append({"variant": f"#{r.id} {r.variant}",
-                     **{name: round((m["ap50"] - base[name]["ap50"]) * 100, 2)
-                        for name, m in per_class.items() if name in base}})
-    return pd.DataFrame(rows)
-
-
-def leaderboard(runs: list[LabRun], baseline: LabRun) -> Leaderboard:
-    base = VariantScore(f"#{baseline.id} {baseline.variant}", per_image_ms(baseline), baseline.map50)
-    return build_leaderboard(base, scores(runs))
-
-
-def leaderboard_tables(board: Leaderboard) -> tuple[pd.DataFrame, pd.DataFrame]:
-    def row(e):
-        return {"rank": e.rank, "variant": e.score.name, "speed-up": f"{e.speedup:.2f}x",
-                "p50 ms/image": f"{e.score.p50_ms:.3f}", "mAP@0.5": f"{e.score.map50:.3f}",
-                "Δ mAP (points)": f"{e.map_delta * 100:+.1f}", "mAP per ms": f"{e.accuracy_per_ms:.3f}",
-                "counts": "yes" if e.qualifies else "no: more than 1 point below"}
-    ranked = pd.DataFrame([row(e) for e in board.ranked + board.disqualified])
-    return ranked, pd.DataFrame([row(e) for e in board.by_accuracy_per_ms]).drop(columns=["rank"])
+        return list_lab_runs(s, viewer=user.identity)
 
 
 def report_lines(run: LabRun) -> list[str]:
@@ -233,10 +190,22 @@ def report_lines(run: LabRun) -> list[str]:
     lines.append(f"Accuracy (test split): mAP@0.5 {acc['map50']:.4f} · mAP@0.5:0.95 {acc.get('map50_95', 0):.4f} · "
                  f"F1 {acc.get('f1', 0):.3f} · mean IoU {acc.get('mean_iou', 0):.3f}" if acc
                  else f"Accuracy: {run.settings.get('accuracy_note') or 'not measured'}")
-    gpus = ", ".join(f"{g['name']} (driver {g['driver']})" for g in env.get("gpus", [])) or "none"
-    lines.append(f"{env.get('cpu_model')} · {env.get('logical_cpus')} CPUs · onnxruntime {env.get('onnxruntime')}"
-                 f" · GPU: {gpus}")
+    if paired := lat.get("paired"):
+        lines.append(paired_line(paired))
+    gpus = ", ".join(f"{g['name']} (driver {g['driver']}, SM {g.get('sm_clock_mhz', 0)} MHz)"
+                     for g in env.get("gpus", [])) or "none"
+    lines.append(f"{env.get('cpu_model')} · {env.get('logical_cpus')} CPUs · int8 features: "
+                 f"{', '.join(env.get('cpu_flags', [])) or 'none'} · onnxruntime {env.get('onnxruntime')} · GPU: {gpus}"
+                 + (f" · measured on worker {run.settings['worker']}" if run.settings.get("worker") else ""))
     return lines
+
+
+def paired_line(p: dict) -> str:
+    clock = "CPU time of the calling thread" if p.get("clock") == "cpu" else "wall clock"
+    return (f"Paired against the baseline ({p['rounds']} alternating rounds, {clock}): speed-up {p['speedup']:.2f}x, "
+            f"95% interval {p['ci_low']:.2f}-{p['ci_high']:.2f}x: {p['verdict']}. Noise: {p['noise']} (CV "
+            f"{p['baseline']['stats']['cv'] * 100:.0f}% baseline, {p['variant']['stats']['cv'] * 100:.0f}% variant); "
+            f"load average {p['load_avg_before'][0]:.2f} before, {p['load_avg_after'][0]:.2f} after")
 
 
 def environment_summary(env) -> str:

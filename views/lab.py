@@ -3,15 +3,15 @@
 import streamlit as st
 
 from lab.environment import NO_GPU_MESSAGE, collect_environment
-from lab.isolate import LabRunFailed
-from lab.optimize import OptimizationError
+from lab.jobs import JobError
 from lab.validate import ModelRejected, save_upload
-from ui import lab_view
+from ui import lab_charts, lab_view
 from ui.auth import require_role
 from ui.components import inert
 from ui.services import get_services
 from ui.state import key
 
+MAX_OPEN_RUNS = 3
 user = require_role("candidate", "interviewer", "manager")
 svc = get_services()
 
@@ -20,15 +20,16 @@ def k(name: str) -> str:
     return key("lab", name)
 
 
-RUNNING, UPLOAD, ENV = k("running"), k("upload_model"), k("environment")
-st.session_state.setdefault(RUNNING, False)
+UPLOAD, ENV, FAILURES, LAST = k("upload_model"), k("environment"), k("failures"), k("last_run")
+st.session_state.setdefault(FAILURES, [])
 if ENV not in st.session_state:
     st.session_state[ENV] = collect_environment()
 env = st.session_state[ENV]
 
 st.title("ONNX optimisation lab")
 st.caption("Change one knob at a time, press Run, and see what it does to latency and to accuracy on the held-out "
-           "test set. Each run happens in a separate process with time and memory limits.")
+           "test set. Runs wait in a queue for a worker that measures one at a time, each step in a separate process "
+           "with time and memory limits; the speed-up is measured against the baseline in alternating rounds.")
 st.caption(lab_view.environment_summary(env))
 if not env.has_gpu:
     st.info(NO_GPU_MESSAGE + " CUDA and TensorRT choices will fall back to the CPU, and the table says so.")
@@ -40,10 +41,6 @@ try:
 except (ImportError, OSError, KeyError, ValueError, RuntimeError):  # no demo model yet: uploads only
     demo_model, default_size = None, 160
 has_demo = demo_model is not None and demo_model.exists()
-
-candidate = user.name
-if user.role != "candidate":
-    candidate = st.text_input("Candidate these runs belong to", value=user.name, max_chars=80, key=k("candidate"))
 
 sources = (["Demo defect detector"] if has_demo else []) + ["My own ONNX model"]
 source = st.radio("Model", sources, horizontal=True, key=k("source"))
@@ -66,42 +63,54 @@ if source == "My own ONNX model":
         model_path = checked.path
         st.success(f"Accepted: opset {checked.opset}, input {checked.input_shape}, "
                    f"{len(checked.operators)} operator types.")
+        if checked.pruned:
+            st.caption(f"{len(checked.pruned)} older upload(s) removed to stay within your storage quota.")
 
-
-def request_run() -> None:
-    if not st.session_state[RUNNING]:  # a second click while a run is pending is ignored
-        st.session_state[RUNNING] = True
-
-
-if failure := st.session_state.pop(k("failure"), None):
-    st.error(f"The run did not finish: {inert(failure)}")
 with st.form(k("knobs")):
     spec = lab_view.knob_widgets(k, default_size=default_size)
-    st.form_submit_button("Run", type="primary", on_click=request_run, key=k("run"),
-                          disabled=st.session_state[RUNNING] or model_path is None)
+    clicked = st.form_submit_button("Run", type="primary", key=k("run"), disabled=model_path is None)
+if clicked and model_path is not None:
+    if len([j for j in lab_view.open_jobs(user) if not j.finished]) >= MAX_OPEN_RUNS:
+        st.warning(f"You already have {MAX_OPEN_RUNS} runs waiting or running; wait for one to finish.")
+    else:
+        try:
+            lab_view.submit_run(svc, user, spec, model_path, default_size=default_size,
+                                source="demo" if model_path == demo_model else "upload")
+        except (JobError, ValueError) as exc:
+            st.session_state[FAILURES].append(str(exc))
 
-if st.session_state[RUNNING]:
-    try:
-        if model_path is None:
-            raise ValueError("Choose a model first.")
-        with st.spinner(f"Building, measuring and evaluating {spec.name}..."):
-            run_id = lab_view.execute_run(svc, spec, model_path, candidate=candidate.strip(),
-                                          source="demo" if model_path == demo_model else "upload",
-                                          default_size=default_size)
-        st.session_state[k("last_run")] = run_id
-    except (LabRunFailed, ModelRejected, OptimizationError, ValueError) as exc:
-        st.session_state[k("failure")] = str(exc)
-    finally:
-        st.session_state[RUNNING] = False
-    st.rerun()  # draw the Run button enabled again, with the new run in the tables
 
-runs = lab_view.load_runs(svc, candidate=candidate.strip() if user.role == "candidate" else None)
+def watch_jobs() -> None:
+    """The user's queued and running runs with their place and progress; finished ones are stored, then the page
+    redraws with them. Runs every two seconds while something is open; the page never waits on a run."""
+    open_now = lab_view.open_jobs(user)
+    changed = has_open and not open_now  # polling, and another tab took the last one
+    for job in open_now:
+        if not job.finished:
+            st.progress(job.progress, text=inert(lab_view.job_line(job)))
+            continue
+        try:
+            st.session_state[LAST] = lab_view.store_finished(svc, user, job) or st.session_state.get(LAST)
+        except JobError as exc:
+            st.session_state[FAILURES].append(str(exc))
+        changed = True
+    if changed:
+        st.rerun(scope="app")
+
+
+has_open = any(not j.finished for j in lab_view.open_jobs(user))
+(st.fragment(run_every=2)(watch_jobs) if has_open else watch_jobs)()
+for failure in st.session_state[FAILURES]:
+    st.error(f"The run did not finish: {inert(failure)}")
+st.session_state[FAILURES] = []
+
+runs = lab_view.load_runs(svc, user)
 if not runs:
     st.info("No runs yet. Start with the baseline: every knob at its default, then press Run.")
     st.stop()
 
-baseline = lab_view.baseline_of([r for r in runs if r.candidate == candidate.strip()] or runs)
-last = next((r for r in runs if r.id == st.session_state.get(k("last_run"))), runs[-1])
+baseline = lab_charts.baseline_of([r for r in runs if r.owner_id == user.id] or runs)
+last = next((r for r in runs if r.id == st.session_state.get(LAST)), runs[-1])
 with st.expander(f"Run #{last.id}: {inert(last.variant)}", expanded=True):
     if last.latency.get("gpu_fallback"):
         st.warning(f"A GPU provider was requested but the session used {', '.join(last.latency['providers'])}.")
@@ -109,25 +118,32 @@ with st.expander(f"Run #{last.id}: {inert(last.variant)}", expanded=True):
         st.markdown(f"- {inert(line)}")
 
 st.subheader("Every variant so far", anchor=False)
-st.dataframe(lab_view.runs_table(runs, baseline), hide_index=True, key=k("table"))
+st.dataframe(lab_charts.runs_table(runs, baseline), hide_index=True, key=k("table"))
+if st.toggle("Details: providers, input, threads, p90/p99, CV, throughput, verdict, load", key=k("details")):
+    st.dataframe(lab_charts.details_table(runs), hide_index=True, key=k("details_table"))
 
 st.subheader("Latency and accuracy", anchor=False)
 if any(r.map50 is not None for r in runs):
-    st.plotly_chart(lab_view.pareto_chart(runs, baseline), key=k("pareto"))
+    st.plotly_chart(lab_charts.pareto_chart(runs, baseline), key=k("pareto"))
 if baseline is None:
     st.info("The leaderboard and the accuracy drift need a baseline run: the demo model with every knob at its "
             "default.")
     st.stop()
 
 st.subheader("Accuracy drift against the baseline", anchor=False)
-st.plotly_chart(lab_view.drift_chart(runs, baseline), key=k("drift"))
-st.caption("Per class: change of AP@0.5 against the baseline, in points.")
-st.dataframe(lab_view.class_drift_table(runs, baseline), hide_index=True, key=k("class_drift"))
+if (drift := lab_charts.drift_chart(runs, baseline)) is None:
+    st.info("Only the baseline so far. Change one knob (for example Quantisation: static int8) and press Run: each "
+            "variant's change of mAP@0.5 against the baseline, and per class, appears here.")
+else:
+    st.plotly_chart(drift, key=k("drift"))
+    st.caption("Per class: change of AP@0.5 against the baseline, in points.")
+    st.dataframe(lab_charts.class_drift_table(runs, baseline), hide_index=True, key=k("class_drift"))
 
 st.subheader("Leaderboard", anchor=False)
-st.caption("A variant counts only when its mAP@0.5 is within 1 point of the baseline's; ranked by p50 speed-up "
-           "per image. The second view ranks every variant by mAP@0.5 per millisecond.")
-by_speed, by_ratio = lab_view.leaderboard_tables(lab_view.leaderboard(runs, baseline))
+st.caption("Ranked: variants within 1 point of the baseline's mAP@0.5 whose paired speed-up is tight, i.e. its 95% "
+           "interval lies above 1.0x and is narrower than 20% of the speed-up. Any other variant says why it is not "
+           "ranked (too noisy: re-run on a quieter machine). The second view orders every variant by mAP@0.5 per ms.")
+by_speed, by_ratio = lab_charts.leaderboard_tables(lab_charts.leaderboard(runs, baseline))
 speed_tab, ratio_tab = st.tabs(["By speed-up", "By accuracy per ms"])
 speed_tab.dataframe(by_speed, hide_index=True, key=k("board_speed"))
 ratio_tab.dataframe(by_ratio, hide_index=True, key=k("board_ratio"))

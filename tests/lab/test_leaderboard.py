@@ -1,24 +1,52 @@
-"""Leaderboard rules on hand-built scores."""
+"""Leaderboard rules on hand-built scores: accuracy within a point AND a tight paired speed-up, or the reason why not."""
 
 from __future__ import annotations
 
 import pytest
 
-from lab.leaderboard import VariantScore, build_leaderboard, pareto_front
+from lab.leaderboard import PairedSpeedup, VariantScore, build_leaderboard, pareto_front
 
-BASE = VariantScore("fp32", p50_ms=10.0, map50=0.850)
+BASE = VariantScore("fp32", p50_ms=10.0, map50=0.850, run_id=1)
 
 
-def test_only_variants_within_one_point_count_and_rank_by_speedup():
-    variants = [BASE, VariantScore("int8-qdq", 6.5, 0.842), VariantScore("int8-dyn", 30.0, 0.849),
-                VariantScore("size128", 5.0, 0.820), VariantScore("edge", 6.0, 0.8400000001)]
+def paired(speedup: float, low: float, high: float, verdict: str = "faster") -> PairedSpeedup:
+    return PairedSpeedup(speedup, low, high, verdict, cv=0.12, load_avg=0.8)
+
+
+def test_only_tight_paired_speedups_within_one_point_are_ranked_by_speedup():
+    variants = [BASE,
+                VariantScore("int8-qdq", 6.5, 0.842, run_id=2, paired=paired(1.52, 1.48, 1.57)),
+                VariantScore("edge", 6.0, 0.8400000001, run_id=3, paired=paired(1.60, 1.55, 1.66)),
+                VariantScore("size128", 5.0, 0.820, run_id=4, paired=paired(2.0, 1.9, 2.1))]
     board = build_leaderboard(BASE, variants)
-    assert [e.score.name for e in board.ranked] == ["edge", "int8-qdq", "fp32", "int8-dyn"]
-    assert [e.rank for e in board.ranked] == [1, 2, 3, 4]
-    assert board.ranked[1].speedup == pytest.approx(10 / 6.5)
+    assert [e.score.name for e in board.ranked] == ["edge", "int8-qdq"]
+    assert [e.rank for e in board.ranked] == [1, 2] and board.ranked[0].standing == "rank 1"
+    assert board.ranked[1].speedup == pytest.approx(1.52)  # the paired figure, not 10 / 6.5
     assert board.ranked[1].map_delta == pytest.approx(-0.008)
-    assert [e.score.name for e in board.disqualified] == ["size128"]
-    assert board.disqualified[0].rank is None and not board.disqualified[0].qualifies
+    standings = {e.score.name: e.standing for e in board.unranked}
+    assert standings["fp32"] == "the baseline" and "1 point below" in standings["size128"]
+
+
+def test_a_wide_interval_is_too_noisy_to_rank_and_says_cv_and_load():
+    noisy = VariantScore("int8", 2.2, 0.85, run_id=2, paired=paired(8.75, 2.0, 9.9, "too noisy"))
+    board = build_leaderboard(BASE, [BASE, noisy])
+    assert board.ranked == ()
+    (entry,) = [e for e in board.unranked if e.score.name == "int8"]
+    assert entry.standing.startswith("too noisy to rank, re-run") and "CV 12%" in entry.standing
+    assert "load average 0.80" in entry.standing
+
+
+@pytest.mark.parametrize(("verdict", "words"), [("no difference", "no faster"), ("slower", "slower")])
+def test_no_difference_and_slower_are_not_ranked(verdict, words):
+    variant = VariantScore("v", 9.9, 0.85, run_id=2, paired=paired(1.0, 0.97, 1.03, verdict))
+    board = build_leaderboard(BASE, [variant])
+    assert board.ranked == () and words in board.unranked[0].standing
+
+
+def test_runs_measured_before_pairing_are_not_ranked():
+    board = build_leaderboard(BASE, [VariantScore("old", 5.0, 0.85, run_id=9)])
+    assert board.ranked == () and "re-run" in board.unranked[0].standing
+    assert board.unranked[0].speedup == pytest.approx(2.0)
 
 
 def test_accuracy_per_latency_is_a_second_view_over_every_variant():

@@ -1,7 +1,9 @@
-"""AppTest for the lab page: knobs, one Run, the stored runs, the leaderboard, and failures shown as messages.
+"""AppTest for the lab page: knobs, Run (a job on the queue), the stored runs, the leaderboard, failures as messages.
 
-The expensive part (building, measuring and evaluating a variant in child processes) is patched at its one seam,
-``lab.variants.run_variant``; the fake still measures a tiny real model in-process so the report is a real one.
+The queue is Huey's immediate mode (a job runs inside ``submit``) so the page's whole path runs in one AppTest step;
+the real queue with real workers is tested in tests/lab/test_jobs.py. The expensive part of a job (building,
+measuring and evaluating a variant in child processes) is patched at its one seam, ``lab.variants.run_variant``;
+the fake still measures a tiny real model in-process, alone and paired, so the reports are real ones.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from streamlit.testing.v1 import AppTest
 
-from ui.auth import User
+from tests.ui.apptest import make_user
 from ui.state import USER
 
 TIMEOUT = 60
@@ -34,29 +36,40 @@ def tiny_model(path: Path) -> Path:
 
 @pytest.fixture
 def lab_page(isolated_settings, monkeypatch, tmp_path):
-    """The page with the demo model replaced by a tiny one and run_variant replaced by an in-process fake."""
+    """The page with the demo model replaced by a tiny one, an immediate queue, and run_variant replaced by an
+    in-process fake that measures for real (alone, and paired against the baseline when asked)."""
     import lab.dataset
     import lab.variants
+    from lab import jobs
     from lab.measure import MeasurePolicy, measure_latency
+    from lab.paired import PairedPolicy, measure_paired
     from ui.services import get_services
 
     model = tiny_model(tmp_path / "demo.onnx")
     monkeypatch.setattr(lab.dataset, "baseline_model_path", lambda: model)
     monkeypatch.setattr(lab.dataset, "load_manifest", lambda: {"input": {"default_size": 32}})
+    monkeypatch.setenv("VIS_QUEUE_URL", "immediate://")
+    monkeypatch.setattr(jobs, "_QUEUES", {})
+    isolated_settings.raw["VIS_QUEUE_URL"] = "immediate://"
     calls = []
 
-    def fake_run_variant(baseline, spec, *, out_dir, limits=None, policy=None, evaluate=True):
-        calls.append(spec)
+    def fake_run_variant(baseline, spec, *, out_dir, limits=None, policy=None, evaluate=True, paired_with=None,
+                         paired_policy=None, progress=None):
+        calls.append((spec, paired_with))
         if spec.quantize == "dynamic":
             from lab.isolate import LabRunFailed
             raise LabRunFailed("timeout", "The run took longer than the 120 s limit and was stopped.")
+        progress(0.5, "measuring")
         report = measure_latency(baseline, spec.session, policy=MeasurePolicy.quick())
+        paired = (measure_paired(baseline, paired_with, baseline, spec.session,
+                                 policy=PairedPolicy.quick(rounds=3)).to_dict() if paired_with else None)
         map50 = {"none": 0.85, "static": 0.845}[spec.quantize]
         return lab.variants.VariantRun(spec=spec, model_path=str(baseline), size_bytes=1000, latency=report,
                                        accuracy={"map50": map50, "map50_95": 0.5, "f1": 0.8, "precision": 0.8,
                                                  "recall": 0.8, "mean_iou": 0.7,
                                                  "per_class": {"scratch": {"ap50": map50 - 0.01},
-                                                               "spot": {"ap50": map50 + 0.01}}})
+                                                               "spot": {"ap50": map50 + 0.01}}},
+                                       paired=paired)
 
     monkeypatch.setattr(lab.variants, "run_variant", fake_run_variant)
     get_services.clear()
@@ -64,7 +77,7 @@ def lab_page(isolated_settings, monkeypatch, tmp_path):
     get_services.clear()
 
 
-def open_page(user: User) -> AppTest:
+def open_page(user) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state[USER] = user
     return at.run()
@@ -80,62 +93,78 @@ def test_signed_out_users_are_sent_to_sign_in(lab_page):
 
 
 def test_first_visit_says_no_gpu_and_asks_for_a_baseline(lab_page):
-    at = open_page(User("Cat", "candidate"))
+    at = open_page(make_user("Cat", "candidate"))
     assert not at.exception, at.exception
     infos = " ".join(i.value for i in at.info)
     assert "No NVIDIA GPU" in infos and "Start with the baseline" in infos
     assert not at.button(key="lab.run").disabled
 
 
-def test_baseline_then_static_int8_fill_the_table_and_the_leaderboard(lab_page):
-    at = open_page(User("Cat", "candidate"))
-    at = click_run(at)
+def test_only_a_baseline_says_what_to_do_next_instead_of_empty_charts(lab_page):
+    at = click_run(open_page(make_user("Cat", "candidate")))
     assert not at.exception, at.exception
-    assert len(lab_page) == 1 and lab_page[0].name == "fp32"
+    (spec, paired_with), = lab_page
+    assert spec.name == "fp32" and paired_with is None  # the baseline is not paired with itself
+    assert any("Only the baseline so far" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 1  # the Pareto chart only: no empty drift axes
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["variant", "run by", "p50 ms/image", "speed-up (95% CI)", "mAP@0.5", "Δ points",
+                                   "size MB"]
+    assert table["speed-up (95% CI)"].iloc[0] == "baseline" and table["run by"].iloc[0] == "Cat"
+
+
+def test_baseline_then_static_int8_fill_the_table_the_drift_and_the_leaderboard(lab_page):
+    at = click_run(open_page(make_user("Cat", "candidate")))
     at.selectbox(key="lab.quantize").set_value("static")
     at = click_run(at)
     assert not at.exception, at.exception
-    assert [s.quantize for s in lab_page] == ["none", "static"]
+    assert [s.quantize for s, _ in lab_page] == ["none", "static"] and lab_page[1][1] is not None
     table = at.dataframe[0].value
-    assert list(table["variant"]) == ["fp32", "int8-QDQ-MinMax-pc"]
-    assert table["Δ mAP@0.5 (points)"].iloc[1] == pytest.approx(-0.5)
+    assert [v.split(" ", 1)[1] for v in table["variant"]] == ["fp32", "int8-QDQ-MinMax-pc"]
+    assert table["Δ points"].iloc[1] == pytest.approx(-0.5)
+    assert "x (" in table["speed-up (95% CI)"].iloc[1]  # a paired speed-up with its interval
     drift = at.dataframe[1].value
     assert list(drift.columns) == ["variant", "scratch", "spot"] and drift["scratch"].iloc[0] == pytest.approx(-0.5)
     board = at.dataframe[2].value
-    assert set(board["counts"]) == {"yes"}
-    assert not at.button(key="lab.run").disabled and at.session_state["lab.running"] is False
+    assert list(board["run by"]) == ["Cat", "Cat"]
+    int8 = board[board["variant"].str.contains("int8")].iloc[0]
+    assert int8["standing"] == "rank 1" or int8["standing"].startswith(("too noisy", "not ranked"))
+    assert "Paired against the baseline" in " ".join(m.value for m in at.markdown)
 
 
-def test_a_click_while_a_run_is_pending_starts_no_second_run(lab_page):
-    at = open_page(User("Cat", "candidate"))
-    at.session_state["lab.running"] = True  # a run was requested and has not started yet
-    at = click_run(at)  # the second click: its callback sees the pending run and does nothing
-    assert not at.exception and len(lab_page) == 1
-    at = at.run()
-    assert len(lab_page) == 1 and len(at.dataframe[0].value) == 1
+def test_the_details_toggle_shows_the_other_columns(lab_page):
+    at = click_run(open_page(make_user("Cat", "candidate")))
+    assert len(at.dataframe) == 1 + 2  # variants table and the two leaderboard views
+    at = at.toggle(key="lab.details").set_value(True).run()
+    details = at.dataframe[1].value
+    assert {"providers", "p90 ms", "p99 ms", "cv %", "images/s", "when"} <= set(details.columns)
 
 
 def test_a_failed_run_is_a_message_and_the_page_stays_up(lab_page):
-    at = open_page(User("Cat", "candidate"))
+    at = open_page(make_user("Cat", "candidate"))
     at.selectbox(key="lab.quantize").set_value("dynamic")
     at = click_run(at)
     assert not at.exception
     assert any("longer than the 120 s limit" in e.value for e in at.error)
-    assert at.session_state["lab.running"] is False
+    at = at.run()
+    assert not any("longer than the 120 s limit" in e.value for e in at.error)  # told once, not on every visit
 
 
 def test_gpu_request_without_a_gpu_is_flagged(lab_page):
-    at = open_page(User("Cat", "candidate"))
+    at = open_page(make_user("Cat", "candidate"))
     at.selectbox(key="lab.provider").set_value("cuda")
     at = click_run(at)
     assert not at.exception
     assert any("GPU provider was requested" in w.value for w in at.warning)
-    assert "GPU fell back" in at.dataframe[0].value["providers"].iloc[0]
+    at = at.toggle(key="lab.details").set_value(True).run()
+    assert "GPU fell back" in at.dataframe[1].value["providers"].iloc[0]
 
 
-def test_candidates_see_only_their_own_runs_and_interviewers_see_all(lab_page):
-    at = click_run(open_page(User("Cat", "candidate")))
-    at = click_run(open_page(User("Dan", "candidate")))
-    assert list(at.dataframe[0].value["candidate"]) == ["Dan"]
-    at = open_page(User("Ivy", "interviewer"))
-    assert sorted(at.dataframe[0].value["candidate"]) == ["Cat", "Dan"]
+def test_runs_belong_to_whoever_ran_them_and_staff_see_whose_each_is(lab_page):
+    cat, dan = make_user("Cat", "candidate"), make_user("Dan", "candidate")
+    click_run(open_page(cat))
+    at = click_run(open_page(dan))
+    assert list(at.dataframe[0].value["run by"]) == ["Dan"]
+    at = open_page(make_user("Ivy", "interviewer"))
+    assert not [w for w in at.text_input if w.key == "lab.candidate"]  # no field to file runs under another name
+    assert sorted(at.dataframe[0].value["run by"]) == ["Cat", "Dan"]
