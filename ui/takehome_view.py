@@ -16,6 +16,8 @@ from ui.text import inert, plain
 
 RESULT_ICONS = {"pass": ":material/check_circle:", "fail": ":material/cancel:", "review": ":material/rate_review:",
                 "info": ":material/info:"}
+CHECK_ORDER = ("grader", "intake", "files", "onnx", "script", "agreement", "requirements", "imbalance", "label_noise",
+               "metrics", "readable", "accuracy", "latency", "sandbox")  # the hiring guide's checklist first
 STATE_LABELS = {"queued": "waiting to be graded", "running": "being graded", "done": "graded",
                 "failed": "grading failed"}
 
@@ -91,16 +93,17 @@ def _figure(value: float | None, form: str) -> str:
 def report_card(card: dict, review: dict, page: str) -> dict:
     """Draw the card; return the reviewer's ticks (check id -> bool) for the lines left to them."""
     st.info(inert(card.get("advice", "")), icon=":material/lightbulb:")
-    cols = st.columns(6)
-    for col, (label, value) in zip(cols, [
-            ("ONNX contract", "met" if card.get("contract_ok") else "not met"),
-            ("Script, cold", "ran" if card.get("script_ran") else "did not run"),
-            ("Outputs agree", "yes" if card.get("outputs_agree") else "no"),
-            ("Precision / recall", f"{_figure(card.get('precision'), '.2f')} / {_figure(card.get('recall'), '.2f')}"),
-            ("mAP@0.5", _figure(card.get("map50"), ".2f")), ("p50 latency", f"{_figure(card.get('p50_ms'), '.1f')} ms")]):
-        col.metric(label, value)
+    verdicts = [("ONNX contract", "met" if card.get("contract_ok") else "not met"),
+                ("Script, cold", "ran" if card.get("script_ran") else "did not run"),
+                ("Outputs agree", "yes" if card.get("outputs_agree") else "no")]
+    figures = [("Precision", _figure(card.get("precision"), ".2f")), ("Recall", _figure(card.get("recall"), ".2f")),
+               ("mAP@0.5", _figure(card.get("map50"), ".2f")), ("p50 latency", f"{_figure(card.get('p50_ms'), '.1f')} ms")]
+    for row in (verdicts, figures):
+        for col, (label, value) in zip(st.columns(4), row):
+            col.metric(label, value)
     ticks = dict(review)
-    for check in card.get("checks", []):
+    order = {check_id: i for i, check_id in enumerate(CHECK_ORDER)}
+    for check in sorted(card.get("checks", []), key=lambda c: order.get(c["id"], len(order))):
         icon = RESULT_ICONS.get(check["result"], ":material/help:")
         how = "automatic" if check.get("automatic", True) else "reviewer"
         st.markdown(f"{icon} **{inert(check['title'])}** · {check['result']} ({how})  \n{inert(check['detail'])}")
