@@ -106,16 +106,15 @@ def _standing(baseline: VariantScore, variant: VariantScore, qualifies: bool, to
     if variant.run_id is not None and variant.run_id == baseline.run_id or variant is baseline:
         return "the baseline"
     if not qualifies:
-        return f"not ranked: more than {tolerance * 100:g} point below the baseline's mAP@0.5"
+        return f"not ranked: over {tolerance * 100:g} point below"
     if paired is None:
-        return "not ranked: measured before paired comparisons, re-run"
+        return "not ranked: measured before pairing, re-run"
     if paired.verdict == "too noisy":
-        return (f"too noisy to rank, re-run (CV {paired.cv * 100:.0f}%, load average {paired.load_avg:.2f}; "
-                f"interval {paired.ci_low:.2f}-{paired.ci_high:.2f}x)")
+        return f"too noisy to rank, re-run (CV {paired.cv * 100:.0f}%, load {paired.load_avg:.1f})"
     if paired.verdict == "no difference":
-        return "not ranked: no faster than the baseline (the interval includes 1.0x)"
+        return "not ranked: no faster (interval includes 1.0x)"
     if paired.verdict == "slower":
-        return "not ranked: slower than the baseline"
+        return "not ranked: slower"
     return ""
 
 

@@ -112,9 +112,9 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
     else:
         y_range = _padded([p.map50 for p in points], low_pad=0.15, high_pad=0.35, minimum_span=0.02)
     front = list(pareto_front(points))
-    fig.add_trace(go.Scatter(x=[p.p50_ms for p in front], y=[p.map50 for p in front], mode="lines",
+    fig.add_trace(go.Scatter(x=[p.p50_ms for p in front], y=[p.map50 for p in front], mode="lines+markers",
                              line={"shape": "hv", "dash": "dash", "color": "#1565c0"}, name="Pareto front",
-                             hoverinfo="skip"))
+                             marker={"size": 20, "symbol": "circle-open", "color": "#1565c0"}, hoverinfo="skip"))
     others = [p for p in points if p.run_id != base_id]
     fig.add_trace(go.Scatter(
         x=[p.p50_ms for p in others], y=[p.map50 for p in others], mode="markers+text", name="variants",
@@ -175,9 +175,9 @@ def leaderboard_tables(board: Leaderboard) -> tuple[pd.DataFrame, pd.DataFrame]:
         speed = (f"{paired.speedup:.2f}x ({paired.ci_low:.2f}-{paired.ci_high:.2f})" if paired
                  else ("1.00x" if e.standing == "the baseline" else f"{e.speedup:.2f}x unpaired"))
         return {"standing": e.standing, "variant": e.score.name, "run by": e.score.owner,
-                "speed-up (95% CI)": speed, "p50 ms/image": f"{e.score.p50_ms:.3f}",
-                "mAP@0.5": f"{e.score.map50:.3f}", "Δ mAP (points)": f"{e.map_delta * 100:+.1f}",
-                "mAP per ms": f"{e.accuracy_per_ms:.3f}"}
+                "speed-up (95% CI)": speed, "Δ mAP (points)": f"{e.map_delta * 100:+.1f}",
+                "p50 ms/image": f"{e.score.p50_ms:.3f}", "mAP per ms": f"{e.accuracy_per_ms:.3f}"}
 
-    ranked = pd.DataFrame([row(e) for e in board.ranked + board.unranked])
-    return ranked, pd.DataFrame([row(e) for e in board.by_accuracy_per_ms]).drop(columns=["standing"])
+    ranked = pd.DataFrame([row(e) for e in board.ranked + board.unranked]).drop(columns=["mAP per ms"])
+    by_ratio = pd.DataFrame([row(e) for e in board.by_accuracy_per_ms]).drop(columns=["standing"])
+    return ranked, by_ratio

@@ -45,16 +45,24 @@ def running_app(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> I
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # one lab queue worker beside the app, as `make run` starts it (lab runs and take-home grading are jobs)
+    worker = subprocess.Popen([sys.executable, "-m", "lab", "worker"], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url)
         yield url
     finally:
+        worker.terminate()
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 @contextmanager
