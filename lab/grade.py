@@ -252,4 +252,6 @@ def run_grade_job(payload: dict, progress: Progress) -> dict:
     """Handler of the job kind ``takehome_grade`` (:mod:`lab.jobs`): ``{"takehome_id": N, "version": V}``."""
     from lab.takehome import grade_version
 
-    return grade_version(int(payload["takehome_id"]), int(payload["version"]), progress=progress).to_dict()
+    root = Path(payload["root"]) if payload.get("root") else None
+    card = grade_version(int(payload["takehome_id"]), int(payload["version"]), root=root, progress=progress)
+    return {"takehome_id": card.takehome_id, "contract_ok": card.contract_ok, "script_ran": card.script_ran}

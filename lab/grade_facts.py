@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+_MAX_FILES_READ = 200  # files of one kind read for facts (each at most 200 kB)
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _IMAGE_NAME = re.compile(r"(?:train/)?(?:images/)?(\d{5})\.png", re.IGNORECASE)
 _NOISE_WORDS = re.compile(r"\b(noisy|noise|mislabel\w*|wrong(?:ly)? label\w*|label errors?|incorrect label\w*|"
@@ -51,11 +52,8 @@ def code_facts(root: Path, files: tuple[str, ...]) -> CodeFacts:
     python = [f for f in files if f.endswith(".py")]
     notebooks = [f for f in files if f.endswith(".ipynb")]
     lines = 0
-    for name in python:
-        try:
-            lines += sum(1 for line in (root / name).read_text(errors="replace").splitlines() if line.strip())
-        except OSError:
-            continue
+    for name in python[:_MAX_FILES_READ]:
+        lines += sum(1 for line in _head(root / name).splitlines() if line.strip())
     own_python = [f for f in python if Path(f).name != "infer.py"]
     tests = any(Path(f).name.startswith("test_") or Path(f).name.endswith("_test.py") or "tests" in Path(f).parts
                 for f in python)
@@ -78,7 +76,7 @@ def check_requirements(root: Path) -> Requirements:
     if not path.is_file():
         return Requirements((), (), (), False)
     installed, listed, available, missing = _installed(), [], [], []
-    for line in path.read_text(errors="replace").splitlines()[:200]:
+    for line in _head(path, 50_000).splitlines()[:200]:
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
@@ -92,21 +90,25 @@ def check_requirements(root: Path) -> Requirements:
     return Requirements(tuple(listed), tuple(available), tuple(missing), True)
 
 
+def _head(path: Path, limit: int = 200_000) -> str:
+    """The first ``limit`` bytes of a file as text: an uploaded file is never read whole."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _read_texts(root: Path, files: tuple[str, ...], prefixes: tuple[str, ...]) -> str:
-    texts = []
-    for name in files:
-        if Path(name).name.lower().startswith(prefixes) and Path(name).suffix.lower() in (".md", ".txt", ""):
-            try:
-                texts.append((root / name).read_text(errors="replace")[:200_000])
-            except OSError:
-                continue
-    return "\n".join(texts)
+    names = [n for n in files if Path(n).name.lower().startswith(prefixes)
+             and Path(n).suffix.lower() in (".md", ".txt", "")]
+    return "\n".join(_head(root / name) for name in names[:_MAX_FILES_READ])
 
 
 def notes_facts(root: Path, files: tuple[str, ...]) -> NotesFacts:
     notes = _read_texts(root, files, ("notes",))
-    everything = notes + "\n" + _read_texts(root, files, ("readme",)) + "\n" + "\n".join(
-        (root / f).read_text(errors="replace")[:200_000] for f in files if f.endswith(".py"))
+    code = [f for f in files if f.endswith(".py")][:_MAX_FILES_READ]
+    everything = "\n".join([notes, _read_texts(root, files, ("readme",))] + [_head(root / f) for f in code])
     flagged = sorted({f"train/images/{m}.png" for m in _IMAGE_NAME.findall(notes)})
     return NotesFacts(mentions_label_noise=bool(_NOISE_WORDS.search(notes)), flagged_images=tuple(flagged),
                       metrics_named=tuple(k for k, rx in _METRIC_WORDS.items() if rx.search(everything)))

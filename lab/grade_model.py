@@ -16,6 +16,7 @@ SCRIPT_THRESHOLD = 0.25  # the contract: print every detection scoring at least 
 _AGREE_SCORE = 0.4  # a detection this confident on one side must be found on the other
 _AGREE_MARGIN = 0.15  # ... among the other side's detections scoring at least SCRIPT_THRESHOLD - margin
 AGREEMENT_NEEDED = 0.9
+MAX_DETECTIONS = 100  # per image, best first: a model that emits millions of boxes is cut, as the lab's decoder does
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def _decode_boxes(array: np.ndarray, n_classes: int) -> list[tuple[Detection, ..
     result = []
     for rows in array:
         found = []
+        rows = rows[np.argsort(-np.nan_to_num(rows[:, 4], nan=-1.0), kind="stable")[: MAX_DETECTIONS * 10]]
         for x1, y1, x2, y2, score, cls in rows:
             if not np.isfinite([x1, y1, x2, y2, score, cls]).all() or score <= 0:
                 continue
@@ -56,7 +58,7 @@ def _decode_boxes(array: np.ndarray, n_classes: int) -> list[tuple[Detection, ..
             if not 0 <= label < n_classes:
                 raise OutputFormatError(f"a box has class id {cls:g}; ids run from 0 to {n_classes - 1}")
             found.append(Detection(float(x1), float(y1), float(x2), float(y2), float(score), label))
-        result.append(tuple(sorted(found, key=lambda d: -d.score)))
+        result.append(tuple(sorted(found, key=lambda d: -d.score)[:MAX_DETECTIONS]))
     return result
 
 
@@ -66,10 +68,12 @@ def parse_script_output(stdout: str, classes: tuple[str, ...]) -> tuple[Detectio
         data = json.loads(stdout.strip())
     except json.JSONDecodeError as exc:
         raise ValueError(f"standard output is not one JSON object ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise ValueError("standard output is JSON nested too deeply to read") from None
     if not isinstance(data, dict) or not isinstance(data.get("detections"), list):
         raise ValueError('the JSON has no "detections" list')
     found = []
-    for item in data["detections"]:
+    for item in data["detections"][: MAX_DETECTIONS * 10]:
         try:
             x1, y1, x2, y2 = (float(v) for v in item["box"])
             label, score = classes.index(item["label"]), float(item["score"])

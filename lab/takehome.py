@@ -19,15 +19,15 @@ from lab.grade import GradeOptions, Progress, grade_submission
 from lab.grade_report import FAIL, ReportCard
 from lab.takehome_data import DOMAINS, TakehomeDataError, get_domain, write_takehome_data
 from lab.takehome_store import (Submission, Takehome, TakehomeNotFound, add_submission, allocate_id, default_root,
-                                folder, get_takehome, locked, now_utc, save_takehome, submission_path,
-                                update_submission)
+                                folder, get_takehome, list_submissions, locked, now_utc, save_takehome,
+                                submission_path, update_submission)
 
 TEMPLATES = Path(__file__).resolve().parent / "takehome_templates"
 MIN_HOURS, MAX_HOURS = 4, 6
 MAX_UPLOAD_BYTES = 100 * 2**20
 
 __all__ = ["DOMAINS", "TakehomeDataError", "TakehomeNotFound", "create_takehome", "kit_path", "upload_submission",
-           "grade_version", "start_grading",
+           "grade_version", "start_grading", "reconcile_jobs",
            "write_reference_submission"]
 
 
@@ -146,12 +146,49 @@ def grade_version(takehome_id: int, version: int, *, root: Path | None = None, o
     return card
 
 
-def start_grading(takehome_id: int, version: int, *, root: Path | None = None,
-                  options: GradeOptions | None = None) -> threading.Thread:
-    """Grade in a background thread of this process (the untrusted parts run in the sandbox and in the lab's
-    isolated children); the page polls the stored state."""
+WORKER_FRESH_S = 30.0  # a worker that said it was alive this recently will pick the job up
+
+
+def start_grading(takehome_id: int, version: int, *, root: Path | None = None, options: GradeOptions | None = None,
+                  owner: str = "takehome") -> str:
+    """Grade in the background: as a job on the lab's queue (:mod:`lab.jobs`) when a worker is alive (``make run``
+    starts one beside the app), else in a thread of this process. Either way the untrusted parts run in the sandbox
+    and the lab's isolated children, and progress lands in the store, where the page reads it. Returns the job id,
+    or "" for a thread."""
+    root = root or default_root()
+    if options is None:
+        try:
+            from lab import jobs
+
+            queue = jobs.get_queue()
+            seen = queue.last_worker_seen()
+            if seen is not None and seen < WORKER_FRESH_S:
+                job_id = queue.submit("takehome_grade", {"takehome_id": takehome_id, "version": version,
+                                                         "root": str(root)}, owner or "takehome")
+                update_submission(takehome_id, version, root, job_id=job_id, state="queued",
+                                  message="waiting for a worker")
+                return job_id
+        except Exception:  # noqa: BLE001 - no usable queue: grade here instead of not at all
+            pass
     thread = threading.Thread(target=grade_version, args=(takehome_id, version),
                               kwargs={"root": root, "options": options}, name=f"grade-{takehome_id}-{version}",
                               daemon=True)
     thread.start()
-    return thread
+    return ""
+
+
+def reconcile_jobs(takehome_id: int, root: Path | None = None) -> None:
+    """A queued grading whose job failed on the queue (its worker died twice, say) is marked failed with the reason,
+    so that no version waits for ever."""
+    from lab import jobs
+
+    for submission in list_submissions(takehome_id, root):
+        if not submission.job_id or submission.state not in ("queued", "running"):
+            continue
+        try:
+            job = jobs.status(submission.job_id)
+        except jobs.JobError:
+            continue
+        if job.state == "failed":
+            update_submission(takehome_id, submission.version, root, state="failed", progress=1.0,
+                              message=f"the grading job failed: {job.error or job.message}"[:300])

@@ -58,6 +58,7 @@ class Submission:
     message: str = ""
     report: dict | None = None
     review: dict = field(default_factory=dict)  # check id -> the reviewer's tick (True/False) on a manual line
+    job_id: str = ""  # the lab queue's job that grades it ("" when a thread of the app does)
 
 
 def default_root() -> Path:

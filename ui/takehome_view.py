@@ -97,7 +97,8 @@ def report_card(card: dict, review: dict, page: str) -> dict:
                 ("Script, cold", "ran" if card.get("script_ran") else "did not run"),
                 ("Outputs agree", "yes" if card.get("outputs_agree") else "no")]
     figures = [("Precision", _figure(card.get("precision"), ".2f")), ("Recall", _figure(card.get("recall"), ".2f")),
-               ("mAP@0.5", _figure(card.get("map50"), ".2f")), ("p50 latency", f"{_figure(card.get('p50_ms'), '.1f')} ms")]
+               ("mAP@0.5", _figure(card.get("map50"), ".2f")),
+               ("p50 latency", f"{_figure(card.get('p50_ms'), '.1f')} ms")]
     for row in (verdicts, figures):
         for col, (label, value) in zip(st.columns(4), row):
             col.metric(label, value)

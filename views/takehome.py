@@ -6,7 +6,8 @@ import streamlit as st
 from interviews.candidates import candidate_for_account, list_candidates, move_stage
 from interviews.db import session_scope
 from interviews.errors import DomainError
-from lab.takehome import TakehomeDataError, create_takehome, kit_path, start_grading, upload_submission
+from lab.takehome import (TakehomeDataError, create_takehome, kit_path, reconcile_jobs, start_grading,
+                          upload_submission)
 from lab.takehome_store import (TakehomeNotFound, counted_submission, get_takehome, list_submissions, list_takehomes,
                                 update_submission)
 from ui import takehome_view as view
@@ -26,7 +27,7 @@ def download_kit(takehome_id: int) -> None:
     try:
         data = kit_path(takehome_id, root).read_bytes()
     except TakehomeNotFound as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return
     st.download_button("Download the kit (images, labels, brief, contract)", data=data,
                        file_name=f"takehome-{takehome_id}.zip", mime="application/zip", key=f"{PAGE}.kit.{takehome_id}")
@@ -34,6 +35,7 @@ def download_kit(takehome_id: int) -> None:
 
 @st.fragment(run_every=2)
 def live_submissions(takehome_id: int, show_cards: bool) -> None:
+    reconcile_jobs(takehome_id, root)
     submissions = list_submissions(takehome_id, root)
     counted = counted_submission(takehome_id, root)
     view.submissions_table(submissions, counted)
@@ -56,7 +58,7 @@ def live_submissions(takehome_id: int, show_cards: bool) -> None:
         st.warning("This version has no report card yet.")
     if chosen.state in ("done", "failed") and st.button("Grade this version again", key=f"{PAGE}.regrade"):
         update_submission(takehome_id, version, root, state="queued", progress=0.0, message="queued again")
-        start_grading(takehome_id, version, root=root)
+        start_grading(takehome_id, version, root=root, owner=user.name)
 
 
 def manager_screen() -> None:
@@ -120,7 +122,7 @@ def candidate_screen() -> None:
                 st.error(inert(str(exc)))
             else:
                 st.session_state[UPLOADED] = uploaded.file_id
-                start_grading(takehome.id, saved.version, root=root)
+                start_grading(takehome.id, saved.version, root=root, owner=user.name)
                 late = " It arrived after the deadline, so an earlier version counts." if saved.late else ""
                 st.success(f"Version {saved.version} received and kept.{late}")
     live_submissions(takehome.id, False)

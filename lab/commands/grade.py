@@ -22,8 +22,9 @@ def _text(card: dict) -> str:
     def figure(key: str, form: str) -> str:
         return "-" if card.get(key) is None else format(card[key], form)
 
+    agree = "agree" if card["outputs_agree"] else "differ"
     lines = [f"take-home {card['takehome_id']}: contract {'ok' if card['contract_ok'] else 'FAILED'}, script "
-             f"{'ran' if card['script_ran'] else 'did NOT run'}, outputs {'agree' if card['outputs_agree'] else 'differ'}",
+             f"{'ran' if card['script_ran'] else 'did NOT run'}, outputs {agree}",
              f"precision {figure('precision', '.3f')}  recall {figure('recall', '.3f')}  "
              f"mAP@0.5 {figure('map50', '.3f')}  p50 {figure('p50_ms', '.2f')} ms", ""]
     lines += [f"[{c['result'].upper():6}] {c['title']}: {c['detail']}" for c in card["checks"]]

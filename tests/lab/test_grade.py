@@ -164,3 +164,50 @@ def test_missing_requirements_are_reported_not_installed(tmp_path, takehome):
     assert requirements.result == "fail" and "surely-not-a-real-package-xyz" in requirements.detail
     assert "NOT installed" in requirements.detail
     assert shutil.which("surely-not-a-real-package-xyz") is None
+
+
+def _constant_box_model(path: Path) -> Path:
+    """A model in the contract's 'boxes' layout: always one box (10, 10, 50, 50), score 0.9, class 0."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    box = numpy_helper.from_array(np.array([[[10, 10, 50, 50, 0.9, 0]]], np.float32), "box")
+    zero = numpy_helper.from_array(np.zeros(1, np.float32), "zero")
+    shape = numpy_helper.from_array(np.array([-1, 1, 1], np.int64), "shape")
+    nodes = [helper.make_node("ReduceMean", ["images"], ["mean"], axes=[1, 2, 3], keepdims=1),
+             helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
+             helper.make_node("Reshape", ["nothing", "shape"], ["flat"]),
+             helper.make_node("Add", ["flat", "box"], ["detections"])]
+    graph = helper.make_graph(nodes, "constant_box",
+                              [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, 160, 160])],
+                              [helper.make_tensor_value_info("detections", TensorProto.FLOAT, ["n", 1, 6])],
+                              [box, zero, shape])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_the_boxes_layout_and_found_label_noise(tmp_path, takehome):
+    import json
+
+    sub = tmp_path / "boxes"
+    sub.mkdir()
+    _constant_box_model(sub / "model.onnx")
+    (sub / "infer.py").write_text(
+        "import json, sys\n"
+        "print(json.dumps({'image': sys.argv[1], 'detections': [{'label': 'scratch', 'score': 0.9, "
+        "'box': [10, 10, 50, 50]}]}))\n")
+    (sub / "requirements.txt").write_text("numpy\n")
+    (sub / "README.md").write_text("Constant detector; precision, recall, IoU and mAP per class in eval.py.\n")
+    noisy = json.loads((takehome / "summary.json").read_text())["noise"]["images"]
+    (sub / "NOTES.md").write_text("Some labels are wrong (noisy labels): " + ", ".join(noisy[:3]) + "\n")
+    (sub / "tests").mkdir()
+    (sub / "tests" / "test_infer.py").write_text("def test_nothing():\n    assert True\n")
+    card = grade_submission(sub, takehome, options=FAST)
+    assert card.contract_ok and card.layout == "boxes" and card.script_ran and card.outputs_agree
+    assert _line(card, "label_noise").result == "pass" and "really have corrupted labels" in \
+        _line(card, "label_noise").detail
+    assert card.facts["tests_present"] and _line(card, "metrics").result == "pass"
+    assert card.map50 is not None and card.map50 < 0.5  # a constant box finds little
