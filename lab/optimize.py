@@ -142,6 +142,8 @@ def provider_chain(config: SessionConfig) -> list[tuple[str, dict]]:
             from settings import get_settings
 
             trt["trt_engine_cache_path"] = str(get_settings().cache_dir / "trt_engines")
+        if config.cuda.enable_cuda_graph:  # TensorRT captures its own graphs; the CUDA EP's option does not reach it
+            trt["trt_cuda_graph_enable"] = True
         chain.append((Provider.TENSORRT.ort_name, {k: (str(v) if isinstance(v, bool) else v) for k, v in trt.items()}))
     if config.provider in GPU_PROVIDERS:
         chain.append((Provider.CUDA.ort_name, {

@@ -123,6 +123,17 @@ def test_provider_chain_asks_for_gpu_options_and_keeps_cpu_last():
     assert [n for n, _ in provider_chain(SessionConfig())] == ["CPUExecutionProvider"]
 
 
+def test_cuda_graphs_reach_both_gpu_providers():
+    from lab.optimize import CudaOptions
+
+    graphs = CudaOptions(enable_cuda_graph=True)
+    trt, cuda, _ = provider_chain(SessionConfig(provider=Provider.TENSORRT, cuda=graphs))
+    assert trt[1]["trt_cuda_graph_enable"] == "True" and cuda[1]["enable_cuda_graph"] == "1"
+    (cuda_only, _) = provider_chain(SessionConfig(provider=Provider.CUDA, cuda=graphs))[:2]
+    assert cuda_only[1]["enable_cuda_graph"] == "1"
+    assert "trt_cuda_graph_enable" not in provider_chain(SessionConfig(provider=Provider.TENSORRT))[0][1]
+
+
 def test_threads_and_spinning_are_applied_to_the_session(conv_model):
     session = create_session(conv_model, SessionConfig(intra_op_threads=1, inter_op_threads=1, allow_spinning=False))
     options = session.get_session_options()
