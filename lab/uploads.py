@@ -24,7 +24,8 @@ class TooManyUploads(ValueError):
 
 @contextmanager
 def upload_slot(folder: Path, at_once: int) -> Iterator[int]:
-    """Hold one of ``at_once`` check slots of ``folder``; raise :class:`lab.validate.ModelRejected` when all are taken."""
+    """Hold one of ``at_once`` check slots of ``folder``; raise :class:`lab.validate.ModelRejected` when all are
+    taken."""
     from lab.validate import ModelRejected
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -135,7 +135,8 @@ def parse_questions(data: bytes, filename: str, bank: Bank) -> list[Question]:
     ``MAX_PROBLEMS`` of them, and a count of the rest)."""
     problems: list[Problem] = ProblemList()
     if len(data) > MAX_FILE_BYTES:
-        raise BankError([Problem(filename, "", "", f"is {len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES // 1e6:.0f} MB")])
+        raise BankError([Problem(filename, "", "",
+                                 f"is {len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES // 1e6:.0f} MB")])
     raw = _raw_questions(data, filename, problems)
     if not problems and not raw:
         problems.append(Problem(filename, "", "", "holds no questions"))

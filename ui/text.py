@@ -20,9 +20,11 @@ from __future__ import annotations
 import html
 import re
 
-# CommonMark lets a backslash escape every ASCII punctuation character; escaping them all leaves no markdown,
-# no HTML tag, no entity, no KaTeX ``$``, no Streamlit directive (``:red[...]``, ``:material/x:``) or emoji code.
-_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# Every character that can start markdown, HTML, an entity, KaTeX (``$``), a Streamlit directive or icon/emoji code
+# (``:red[...]``, ``:material/x:``, ``:smile:``), a table, a heading or a list is backslash-escaped (CommonMark
+# allows it for any ASCII punctuation). Harmless punctuation (``, . ; ' " / ? %``) stays as it is, so messages stay
+# readable, except ``.`` and ``)`` right after a digit, which could start an ordered list (``1.`` / ``1)``).
+_ACTIVE = re.compile(r"""([\\`*_{}\[\]<>#+\-!|~$:=&^]|(?<=\d)[.)])""")
 # GFM "literal autolinks" are found in the text *after* escapes are resolved (remark's autolink-literal
 # transform), so escaping cannot stop them. An invisible WORD JOINER (U+2060) inside the trigger does:
 # ``https⁠://``, ``www⁠.`` and ``user@⁠host`` no longer match the patterns, and the text reads the same.
@@ -41,7 +43,7 @@ def inert(text: object) -> str:
     Newlines are kept (a label or paragraph shows them as line breaks or spaces); control characters go.
     """
     clean = _CONTROL.sub("", str(text))
-    return _break_autolinks(_ASCII_PUNCTUATION.sub(r"\\\1", clean))
+    return _break_autolinks(_ACTIVE.sub(r"\\\1", clean))
 
 
 def chart_text(text: object) -> str:

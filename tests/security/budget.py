@@ -20,7 +20,8 @@ CHILD = r"""
 import json, resource, sys, time, tempfile
 from pathlib import Path
 cap = int(sys.argv[3]) * 1024 * 1024
-resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))  # soft: the lab worker sets its own
+# soft limit only: the lab worker (a grandchild) sets its own
+resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
 target, data_path = sys.argv[1], Path(sys.argv[2])
 from tests.security import targets
 prepare, call = getattr(targets, target)

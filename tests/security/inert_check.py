@@ -2,9 +2,10 @@
 
 Every hostile text in the corpus names the host ``evil.example``. In a markdown context (markdown, captions, headings,
 alerts, every widget label and help, radio / select-slider / pills options, expander and tab labels, metric labels)
-it must arrive escaped: no raw ``evil.example`` (``inert`` escapes the dot), and once the backslash escapes are
-resolved no GFM literal autolink may remain (``inert`` breaks ``https://``, ``www.`` and ``a@b`` with a word
-joiner). In chart specs (plotly reads HTML and ``$...$``) a hostile string may hold no ``<`` and no ``$``.
+it must arrive escaped: none of its markdown/HTML constructs (``](http``, ``![``, ``<img``, ``$\\color``, ``:red[``,
+``**``...) unescaped, and once the backslash escapes are resolved no GFM literal autolink may remain (``inert``
+breaks ``https://``, ``www.`` and ``a@b`` with a word joiner). In chart specs (plotly reads HTML and ``$...$``) a
+hostile string may hold no ``<`` and no ``$``.
 Plain contexts (selectbox/multiselect options, st.text, st.code, dataframes, input values) may hold it raw.
 """
 
@@ -19,6 +20,11 @@ MARKDOWN_OPTION_PROTOS = {"Radio", "Slider", "ButtonGroup"}
 # The literal-autolink patterns of remark-gfm (the ones Streamlit's frontend uses).
 AUTOLINK = re.compile(r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# What the corpus's hostile texts and names would do if read as markdown; each starts with a character inert escapes,
+# so in inert text it is always preceded by a backslash.
+ACTIVE_SIGNATURES = [re.compile(r"(?<!\\)" + pattern) for pattern in (
+    r"\]\(http", r"!\[", r"<(?:img|a |b>|script|https)", r"\$\\color", r"\$evil", r":red\[", r":material/",
+    r"\*\*evil", r"# heading", r"\[ref\]:", r"<https")]
 
 
 def _strings(message, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -41,8 +47,9 @@ def _nodes(node) -> Iterator:
 def markdown_problem(text: str) -> str | None:
     if "evil" not in text.lower():
         return None
-    if "evil.example" in text:
-        return "unescaped"
+    for signature in ACTIVE_SIGNATURES:
+        if match := signature.search(text):
+            return f"unescaped {match.group(0)!r}"
     resolved = _ESCAPE.sub(r"\1", text)
     match = AUTOLINK.search(resolved)
     if match and "evil" in match.group(0):
