@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui.access import ROLE_LABELS
 from ui.state import USER
+from ui.text import inert
 
 ROLES = {role: label for role, label in ROLE_LABELS.items() if role != "anonymous"}
 _RESTORED = "auth.restore_checked"
@@ -210,7 +211,7 @@ def _restore_from_sso() -> User | None:
         with session_scope(_services().sessions) as session:
             identity = account_for_sso(session, email=email, name=name, allow_candidate_signup=candidate_signup_open())
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return None
     if identity is None:
         st.info("Your single sign-on account has no studio account yet: ask an admin to add your email.")

@@ -41,9 +41,9 @@ def _run(action, *args) -> None:
     try:
         action(*args)
     except AuthError as exc:  # one message for every failure, so that names cannot be probed
-        st.error(str(exc) or GENERIC_FAILURE)
+        st.error(inert(str(exc) or GENERIC_FAILURE))
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         st.rerun()
 

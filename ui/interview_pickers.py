@@ -10,7 +10,7 @@ import streamlit as st
 from interviews.db import session_scope
 from interviews.errors import DomainError
 from question_bank.schema import Bank
-from ui.text import plain
+from ui.text import inert, plain
 
 STATUS_LABELS = {"planned": "planned", "in_progress": "in progress", "submitted": "submitted"}
 
@@ -42,7 +42,7 @@ def choose_interview(svc, viewer, page: str):
         try:
             preset = _open(svc, viewer, wanted)
         except DomainError as exc:
-            st.error(f"Interview #{wanted} cannot be opened: {exc}")
+            st.error(f"Interview #{wanted} cannot be opened: {inert(exc)}")
             st.query_params.pop("interview", None)
             st.stop()
     with session_scope(svc.sessions) as session:
@@ -105,7 +105,7 @@ def _start_form(svc, viewer, page: str, candidate_id: int) -> None:
                     created = create_interview(session, actor=viewer, candidate_id=candidate_id, kit_id=kit_id,
                                                interviewer_ids=(viewer.account_id,), bank=svc.bank)
             except DomainError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
                 return
             st.session_state[f"{page}.interview"] = created.id
             st.query_params["interview"] = str(created.id)

@@ -104,7 +104,7 @@ def _handle_draft(svc, viewer, interview_id: int, question_id: str, state: Notes
     try:
         return _save(svc, viewer, interview_id, question_id, text, state.version)
     except DomainError as exc:  # too long, already submitted: say so, keep the text in the box
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return NotesState(state.text, state.version)
 
 

@@ -22,7 +22,7 @@ def act(action, **kwargs) -> None:
         with session_scope(svc.sessions) as session:
             action(session, actor=viewer, **kwargs)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         st.rerun()
 
@@ -70,7 +70,7 @@ if st.button("Create an invitation link", key=f"{PAGE}.invite", type="primary"):
         with session_scope(svc.sessions) as session:
             token = create_invitation(session, actor=viewer, role=invite_role)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         base = (st.context.url or "").split("/admin")[0].rstrip("/")
         st.session_state[f"{PAGE}.link"] = f"{base}/?invite={token}"

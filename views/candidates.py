@@ -33,7 +33,7 @@ if managing:
                         added = create_candidate(session, actor=viewer, name=name, email=email,
                                                  role_applied=role_applied, stage=stage)
                 except DomainError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
                 else:
                     st.success(f"Added {inert(added.name)}.")
                     st.rerun()
@@ -77,6 +77,6 @@ if managing:
                 with session_scope(svc.sessions) as session:
                     move_stage(session, actor=viewer, candidate_id=candidate.id, stage=new_stage, reason=reason)
             except DomainError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
             else:
                 st.rerun()

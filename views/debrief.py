@@ -46,7 +46,7 @@ try:
     with session_scope(svc.sessions) as session:
         report = debrief(session, viewer=viewer, candidate_id=candidate_id)
 except DomainError as exc:
-    st.error(str(exc))
+    st.error(inert(str(exc)))
     st.stop()
 
 panel = ", ".join(f"{m.name} ({'submitted' if m.submitted else 'not yet'})" for m in report.panel)

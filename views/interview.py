@@ -56,6 +56,6 @@ if st.button("Save my decisions", key=f"{PAGE}.save.{interview.id}.{question.id}
     try:
         count, overridden = iv.store_decisions(svc, viewer, interview.id, question, notes.text, result, chosen)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         st.success(f"Saved {count} decisions ({overridden} override(s) of the matcher's suggestion).")

@@ -17,6 +17,7 @@ from ui import scorecard_view as sv
 from ui.auth import require_role
 from ui.interview_pickers import choose_interview, kit_questions
 from ui.services import get_services
+from ui.text import inert
 
 PAGE = "scorecard"
 user = require_role("interviewer", "manager")
@@ -43,7 +44,7 @@ if mine is not None and mine.status == "submitted":
                 with session_scope(svc.sessions) as session:
                     amend_scorecard(session, actor=viewer, scorecard_id=mine.id, reason=reason, rationale=rationale)
             except DomainError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
             else:
                 st.rerun()
     st.page_link("views/debrief.py", label="Open the debrief for this candidate", icon=":material/forum:",
@@ -95,6 +96,6 @@ if st.button("Submit scorecard", key=f"{PAGE}.submit", type="primary"):
         except AlreadySubmitted:  # a double click or another tab got there first: one card, now read-only
             st.rerun()
         except DomainError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             st.rerun()

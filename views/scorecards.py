@@ -9,7 +9,7 @@ from interviews.visibility import audit_log, get_scorecard, visible_scorecards
 from ui import scorecard_view as sv
 from ui.auth import require_role
 from ui.services import get_services
-from ui.text import plain
+from ui.text import inert, plain
 
 PAGE = "scorecards"
 user = require_role("admin", "manager", "interviewer")
@@ -52,7 +52,7 @@ if chosen is not None:
             card = get_scorecard(session, viewer=viewer, scorecard_id=chosen)
             entries = audit_log(session, viewer=viewer, scorecard_id=chosen)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         sv.read_only_card(svc.bank, card)
         sv.audit_table(entries)
