@@ -22,9 +22,19 @@ from pathlib import Path
 
 from lab.grade_facts import check_requirements, code_facts, notes_facts
 from lab.grade_model import AGREEMENT_NEEDED, ModelPredictions, agreement, load_predictions, parse_script_output
-from lab.grade_report import (ADVICE, FAIL, INFO, PASS, ReportCard, follow_up_prompts, imbalance_check,
-                              metrics_check, noise_check, readability_check)
-from lab.sandbox import JOB_MOUNT, SandboxLimits, SandboxResult, run_sandboxed
+from lab.grade_report import (
+    ADVICE,
+    FAIL,
+    INFO,
+    PASS,
+    ReportCard,
+    follow_up_prompts,
+    imbalance_check,
+    metrics_check,
+    noise_check,
+    readability_check,
+)
+from lab.sandbox import JOB_MOUNT, SandboxLimits, SandboxResult, SandboxUnavailable, run_sandboxed
 from lab.takehome_intake import SubmissionRejected, take_in
 
 PREDICT_SCRIPT = Path(__file__).resolve().parent / "takehome_templates" / "predict_model.py"
@@ -66,15 +76,23 @@ def grade_submission(submission: Path, private_dir: Path, *, takehome_id: int | 
         images = sorted((private_dir / "test" / "images").glob("*.png"))
         for image in images:
             shutil.copyfile(image, job / "images" / image.name)
-        progress(0.15, "checking the ONNX contract")
-        predictions = _contract(card, job, intake.files, summary, options)
-        if predictions is not None:
-            progress(0.45, "measuring accuracy and latency")
-            _accuracy(card, predictions, private_dir, summary)
-            _latency(card, _find(job / "submission", intake.files, "model.onnx"), options)
-        progress(0.65, "running the inference script in the sandbox")
-        _script(card, job, intake.files, summary, predictions, options, progress)
+        try:
+            _run_untrusted(card, job, intake.files, summary, private_dir, options, progress)
+        except SandboxUnavailable as exc:
+            card.add("sandbox", "The sandbox started", FAIL, f"{exc}; untrusted code was not run on this machine")
     return _finish(card)
+
+
+def _run_untrusted(card: ReportCard, job: Path, files: tuple[str, ...], summary: dict, private_dir: Path,
+                   options: GradeOptions, progress: Progress) -> None:
+    progress(0.15, "checking the ONNX contract")
+    predictions = _contract(card, job, files, summary, options)
+    if predictions is not None:
+        progress(0.45, "measuring accuracy and latency")
+        _accuracy(card, predictions, private_dir, summary)
+        _latency(card, _find(job / "submission", files, "model.onnx"), options)
+    progress(0.65, "running the inference script in the sandbox")
+    _script(card, job, files, summary, predictions, options, progress)
 
 
 def _finish(card: ReportCard) -> ReportCard:

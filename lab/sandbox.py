@@ -43,7 +43,9 @@ BASE_UID = 1_600_000  # far above login users and systemd's dynamic range; one u
 UID_SLOTS = 256
 _OUTPUT_CAP = 1_000_000
 _LAUNCHER = """n=$1; shift
-while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done
+while [ "$n" -gt 0 ]; do
+  echo $$ 2>/dev/null > "$1" || echo "vis-sandbox: cgroup not joined: $1" >&2; shift; n=$((n-1))
+done
 n=$1; shift
 while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done
 exec "$@"
@@ -179,8 +181,11 @@ class _Run:
         survivors = len(cgroups.member_pids() | _uid_pids(self.uid))
         returncode = None if stopped_by else child.returncode
         stopped_by = stopped_by or _classify(child.returncode, stderr, cgroups)
+        layers = self._layers(cgroups)
+        if "vis-sandbox: cgroup not joined" in stderr:  # the hierarchy let us make the group but not join it
+            layers = [layer for layer in layers if not layer.startswith("cgroup")] + ["cgroup layer skipped"]
         return SandboxResult(returncode=returncode, stdout=_read_capped(out_path), stderr=stderr, wall_s=wall,
-                             stopped_by=stopped_by, layers=tuple(self._layers(cgroups)),
+                             stopped_by=stopped_by, layers=tuple(layers),
                              leftover_processes=leftovers, survivors=survivors)
 
     def _watch(self, child: subprocess.Popen, started: float) -> str | None:

@@ -211,3 +211,17 @@ def test_the_boxes_layout_and_found_label_noise(tmp_path, takehome):
         _line(card, "label_noise").detail
     assert card.facts["tests_present"] and _line(card, "metrics").result == "pass"
     assert card.map50 is not None and card.map50 < 0.5  # a constant box finds little
+
+
+def test_without_a_sandbox_no_untrusted_code_runs_and_the_card_says_so(tmp_path, takehome, monkeypatch):
+    import lab.grade
+    from lab.sandbox import SandboxUnavailable
+
+    def unavailable(*_args, **_kwargs):
+        raise SandboxUnavailable("the sandbox could not start: bwrap: No permissions to create new namespace")
+
+    monkeypatch.setattr(lab.grade, "run_sandboxed", unavailable)
+    card = grade_submission(write_reference_submission(tmp_path / "ref"), takehome, options=FAST)
+    line = _line(card, "sandbox")
+    assert line.result == "fail" and "untrusted code was not run" in line.detail
+    assert not card.contract_ok and not card.script_ran

@@ -9,6 +9,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 
 from lab.sandbox import SandboxLimits, SandboxResult, run_sandboxed
 
@@ -171,3 +172,12 @@ def test_many_files_stop_at_the_job_folder_quota(tmp_path):
 def test_output_is_kept_capped(tmp_path):
     result = run_script(tmp_path, "import sys\nsys.stdout.write('x' * 5_000_000)\n")
     assert 0 < len(result.stdout) <= 1_000_000
+
+
+def test_a_sandbox_that_cannot_start_says_so(tmp_path):
+    from lab.sandbox import SandboxUnavailable
+
+    job = tmp_path / "job"
+    job.mkdir()
+    with pytest.raises(SandboxUnavailable, match="could not start"):
+        run_sandboxed(["python", "-c", "print(1)"], job, QUICK, extra_ro=[tmp_path / "no-such-folder"])
