@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -165,14 +167,23 @@ def dump_questions(questions: list[Question]) -> str:
 
 
 def import_file(data: bytes, filename: str, bank: Bank, into: Path) -> Path:
-    """Validate and then write the questions to ``into/imported_<name>.yaml``; refuse to overwrite."""
+    """Validate and then write the questions to ``into/imported_<name>.yaml``; refuse to overwrite, also when two
+    imports of the same name race (the loser gets the same clear refusal)."""
     questions = parse_questions(data, filename, bank)
     into.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(filename).stem)[:60] or "questions"
     target = into / f"imported_{stem}.yaml"
+    taken = BankError([Problem(filename, "", "", f"a file named {target.name} was imported already; rename yours")])
     if target.exists():
-        raise BankError([Problem(filename, "", "", f"a file named {target.name} was imported already; rename yours")])
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(dump_questions(questions), encoding="utf-8")
-    tmp.replace(target)
+        raise taken
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".part", dir=into)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(dump_questions(questions))
+        os.link(tmp, target)  # atomic and exclusive: of two tabs importing one file, exactly one wins
+    except FileExistsError:
+        raise taken from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
