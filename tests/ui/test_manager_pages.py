@@ -1,0 +1,181 @@
+"""AppTest for the hiring manager's screens: pipeline, one candidate, compare, calibration. What a manager sees:
+every recommendation and missing card, every card in full with its evidence, charts, plain refusals, decisions that
+move the stage, CSV and PDF reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.ui.apptest import make_candidate, make_interview, make_user, run_app, services
+
+pytestmark = pytest.mark.usefixtures("fresh_services")
+Q_LATENCY = "measuring-model-latency-correctly"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    from argon2 import PasswordHasher
+
+    import interviews.passwords
+
+    monkeypatch.setattr(interviews.passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def submit(user, interview_id: int, latency: int, ownership: int = 3, recommendation: str = "yes",
+           rationale: str = "Measured before optimising."):
+    from interviews.db import session_scope
+    from interviews.scorecards import Rating, submit_scorecard
+
+    with session_scope(services().sessions) as session:
+        submit_scorecard(session, viewer=user.identity, interview_id=interview_id, token=f"{user.id}-{interview_id}",
+                         ratings=[Rating(Q_LATENCY, "latency_measurement", latency),
+                                  Rating("end-to-end-project-ownership", "deployment_ownership", ownership)],
+                         recommendation=recommendation, rationale=rationale)
+
+
+@pytest.fixture
+def world():
+    from interviews.db import session_scope
+    from interviews.notes import save_note
+
+    ivy, otto = make_user("Ivy Interviewer", "interviewer"), make_user("Otto <b>Other</b>", "interviewer")
+    ada, bob, cy = make_candidate("Ada Lovelace"), make_candidate("Bob Builder", "screen"), make_candidate("Cy Nocards")
+    a1, a2, b1 = make_interview(ada, ivy, otto), make_interview(ada, ivy), make_interview(bob, ivy)
+    with session_scope(services().sessions) as session:
+        save_note(session, viewer=ivy.identity, interview_id=a1, question_id=Q_LATENCY,
+                  text="Warm-up runs then p50 over 300 runs.", base_version=0)
+    submit(ivy, a1, 4, recommendation="strong_yes")
+    submit(otto, a1, 2, recommendation="no", rationale="Skipped <script>warm-up</script>")
+    submit(ivy, b1, 3)
+    return {"manager": make_user("Mia Manager", "manager"), "admin": make_user("Ann Admin", "admin"), "ivy": ivy,
+            "ada": ada, "bob": bob, "cy": cy, "a2": a2}
+
+
+def unescaped(markdown: str) -> str:
+    """What the reader sees of inert text (its backslash escapes removed)."""
+    return markdown.replace("\\", "")
+
+
+def stage_of(candidate_id: int) -> str:
+    from interviews.candidates import get_candidate
+    from interviews.db import session_scope
+    from interviews.identity import COMMAND_LINE
+
+    with session_scope(services().sessions) as session:
+        return get_candidate(session, viewer=COMMAND_LINE, candidate_id=candidate_id).stage
+
+
+def test_pipeline_lists_recommendations_missing_cards_and_filters(world):
+    at = run_app("views/pipeline.py", world["manager"])
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    ada = table[table["candidate"] == "Ada Lovelace"].iloc[0]
+    assert "Ivy Interviewer: Strong yes" in ada["recommendations"] and "Otto <b>Other</b>: No" in ada["recommendations"]
+    assert ada["cards missing"] == 1, "Ivy's second interview with Ada has no card yet"
+    assert list(table["candidate"])[:1] == ["Bob Builder"], "screen comes before onsite"
+    assert {m.label: m.value for m in at.metric}["Scorecards missing"] == "1"
+    at.selectbox(key="pipeline.stage").set_value("screen").run()
+    assert list(at.dataframe[0].value["candidate"]) == ["Bob Builder"]
+    at.selectbox(key="pipeline.stage").set_value("offer").run()
+    assert "No candidate matches these filters" in at.info[0].value
+
+
+def test_pipeline_csv_reports_hold_per_question_rows(world):
+    at = run_app("views/pipeline.py", world["manager"])
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    assert set(buttons) == {"Per question (CSV)", "Per competency (CSV)"}
+    from interviews.db import session_scope
+    from interviews.rating_csv import question_csv
+    from interviews.visibility import visible_scorecards
+
+    with session_scope(services().sessions) as session:
+        cards = visible_scorecards(session, viewer=world["manager"].identity, submitted_only=True)
+    rows = list(csv.DictReader(io.StringIO(question_csv(cards))))
+    assert len(rows) == 6 and {r["candidate"] for r in rows} == {"Ada Lovelace", "Bob Builder"}
+
+
+def test_candidate_page_opens_every_card_with_evidence(world):
+    at = run_app("views/candidate.py", world["manager"], query={"candidate": str(world["ada"])})
+    assert not at.exception and not at.error
+    from ui.text import inert
+
+    labels = [e.label for e in at.expander]
+    assert inert("Ivy Interviewer: Strong yes · mean 3.50") in labels, labels
+    assert inert("Otto <b>Other</b>: No · mean 2.50") in labels, "names shown inert"
+    assert any("Warm-up runs then p50 over 300 runs." == t.value for t in at.text), "the note behind the rating"
+    assert inert("Skipped <script>warm-up</script>") in [m.value for m in at.markdown], "rationale rendered inert"
+    assert any("waiting for Ivy Interviewer" in c.value for c in at.caption), "the card still missing is named"
+
+
+@pytest.mark.parametrize("bad", ["abc", "999999", "-1"])
+def test_candidate_page_refuses_a_bad_link_plainly(world, bad):
+    at = run_app("views/candidate.py", world["manager"], query={"candidate": bad})
+    assert not at.exception
+    if bad != "abc":
+        assert "does not exist" in at.error[0].value
+
+
+def test_a_decision_needs_a_reason_then_moves_the_stage(world):
+    at = run_app("views/candidate.py", world["manager"], query={"candidate": str(world["bob"])})
+    form = f"candidate.decision.{world['bob']}"
+    at.radio(key=f"candidate.outcome.{world['bob']}").set_value("advance")
+    at.button(key=f"FormSubmitter:{form}-Record the decision").click().run()
+    assert "needs a reason" in at.error[0].value and stage_of(world["bob"]) == "screen"
+    at.text_area(key=f"candidate.reason.{world['bob']}").input("Clear latency answers.")
+    at.button(key=f"FormSubmitter:{form}-Record the decision").click().run()
+    assert not at.exception and stage_of(world["bob"]) == "onsite"
+    assert "Recorded: Advance to onsite (Mia Manager" in unescaped(at.success[0].value)
+    assert "Latest: Advance to onsite" in unescaped(at.info[0].value)
+
+
+def test_compare_refuses_one_candidate_and_candidates_without_cards_plainly(world):
+    other = make_candidate("Dee Nocards")
+    at = run_app("views/compare.py", world["manager"])
+    assert "Choose 2 to 5 candidates" in at.info[0].value
+    at.multiselect(key="compare.chosen").set_value([world["ada"]]).run()
+    assert "at least 2" in at.warning[0].value and not at.get("plotly_chart")
+    at.multiselect(key="compare.chosen").set_value([world["cy"], other]).run()
+    assert "nothing to compare" in at.warning[0].value
+
+
+def test_compare_shows_charts_disagreements_decision_and_reports(world):
+    at = run_app("views/compare.py", world["manager"])
+    at.multiselect(key="compare.chosen").set_value([world["ada"], world["bob"], world["cy"]]).run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2
+    assert any("Cy Nocards has no submitted scorecard yet." in i.value for i in at.info)
+    [gap] = [unescaped(w.value) for w in at.warning]
+    assert "Ada Lovelace" in gap and "a gap of 2" in gap
+    recs = at.dataframe[0].value
+    assert set(recs["recommendation"]) == {"Strong yes", "No", "Yes"}
+    at.selectbox(key="compare.decide_for").set_value(world["cy"]).run()
+    at.radio(key=f"compare.outcome.{world['cy']}").set_value("reject")
+    at.text_area(key=f"compare.reason.{world['cy']}").input("No cards after two reschedules.")
+    at.button(key=f"FormSubmitter:compare.decision.{world['cy']}-Record the decision").click().run()
+    assert stage_of(world["cy"]) == "rejected" and "Recorded for Cy Nocards: Reject" in unescaped(at.success[0].value)
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert labels == {"Per question (CSV)", "Per competency (CSV)"}
+    at.button(key="compare.build_pdf").click().run()
+    assert not at.exception and not at.error
+    assert "Download the committee PDF" in {b.proto.label for b in at.get("download_button")}
+    pdf = at.session_state["compare.pdf"][1]
+    assert pdf.startswith(b"%PDF")
+
+
+def test_calibration_shows_offsets_alpha_and_flags(world):
+    at = run_app("views/calibration.py", world["admin"])
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Interviewers"] == "2" and metrics["Competency ratings"] == "6"
+    table = at.dataframe[0].value
+    offsets = dict(zip(table["interviewer"], table["leniency (+) / severity (-)"]))
+    assert offsets["Ivy Interviewer"] > 0 > offsets["Otto <b>Other</b>"]
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_calibration_with_no_cards_says_so(fresh_services):
+    at = run_app("views/calibration.py", make_user("Mia Manager", "manager"))
+    assert not at.exception and "No submitted scorecards yet" in at.info[0].value
