@@ -89,7 +89,8 @@ def manager_screen() -> None:
             st.info("No take-home yet.")
             return
         by_id = {t.id: t for t in reversed(takehomes)}
-        wanted = st.session_state.get(CHOSEN)
+        linked = st.query_params.get("takehome", "")
+        wanted = int(linked) if linked.isdigit() and int(linked) in by_id else st.session_state.get(CHOSEN)
         chosen = st.selectbox("Take-home", list(by_id), key=f"{PAGE}.pick",
                               index=list(by_id).index(wanted) if wanted in by_id else 0,
                               format_func=lambda i: plain(f"#{i} {by_id[i].candidate_name} · {by_id[i].domain}"))

@@ -97,3 +97,16 @@ def test_a_candidate_without_a_takehome_gets_a_plain_message(fresh_services):
 def test_interviewers_are_turned_away(fresh_services):
     at = run_page(PAGE, make_user("Ivy Interviewer", "interviewer"))
     assert any("This screen is for" in e.value for e in at.error)
+
+
+def test_a_link_opens_that_takehome_and_a_bad_link_is_harmless(fresh_services):
+    from lab.takehome import create_takehome
+
+    manager = make_user("Max Manager", "manager")
+    first = create_takehome(candidate_name="First", root=_root(), sizes={"train": 4, "val": 2, "test": 2})
+    create_takehome(candidate_name="Second", root=_root(), sizes={"train": 4, "val": 2, "test": 2})
+    at = run_page(PAGE, manager, query={"takehome": str(first.id)})
+    assert not at.exception
+    assert at.selectbox(key="takehome.pick").value == first.id
+    at = run_page(PAGE, manager, query={"takehome": "../../etc"})
+    assert not at.exception and at.selectbox(key="takehome.pick").value != first.id
