@@ -150,9 +150,27 @@ class JobQueue:
 
     def jobs(self, *, owner: str | None = None) -> list[JobStatus]:
         """Every job on this queue (newest first), only ``owner``'s when given."""
-        ids = [key.split(":")[1] for key in self.huey.storage.result_items() if key.endswith(":spec")]
-        found = [self.status(job_id) for job_id in ids]
-        return sorted((j for j in found if owner is None or j.owner == owner), key=lambda j: -j.submitted_at)
+        ids = [job_id for job_id, spec in self._records("spec").items() if owner is None or spec["owner"] == owner]
+        return sorted((self.status(job_id) for job_id in ids), key=lambda j: -j.submitted_at)
+
+    def forget_finished(self, older_than_s: float = 7 * 86400) -> int:
+        """Delete the records of jobs finished more than ``older_than_s`` ago; return how many."""
+        cutoff, gone = time.time() - older_than_s, 0
+        for job_id, state in self._records("state").items():
+            if state["state"] in ("done", "failed") and state.get("finished_at", time.time()) < cutoff:
+                for key in [k for k in self.huey.storage.result_items() if k.startswith(f"job:{job_id}:")]:
+                    self.huey.delete(key)
+                gone += 1
+        return gone
+
+    def _records(self, part: str) -> dict[str, dict]:
+        """``{job_id: record}`` of one part (spec, state, ...) of every job, read in one pass."""
+        found = {}
+        for key, raw in self.huey.storage.result_items().items():
+            name = key.decode() if isinstance(key, bytes) else key
+            if name.startswith("job:") and name.endswith(f":{part}"):
+                found[name.split(":")[1]] = self.huey.serializer.deserialize(raw)
+        return found
 
     def claim(self, job_id: str) -> bool:
         """True once per job, for whoever stores a finished job's result (two tabs never store it twice)."""
@@ -167,10 +185,9 @@ class JobQueue:
 
     def reap_stale(self, *, only: str | None = None) -> list[str]:
         """Requeue (once) or fail every running job whose heartbeat is older than the lease; return their ids."""
-        ids = [only] if only else [k.split(":")[1] for k in self.huey.storage.result_items() if k.endswith(":state")]
+        states = {only: self._get(only, "state")} if only else self._records("state")
         reaped = []
-        for job_id in ids:
-            state = self._get(job_id, "state")
+        for job_id, state in states.items():
             if not state or state["state"] != "running":
                 continue
             beat = (self._get(job_id, "beat") or {}).get("at", state.get("started_at", 0.0))

@@ -45,6 +45,8 @@ def _watch(queue, stop: threading.Event) -> None:
             queue.announce_worker()
             for job_id in queue.reap_stale():
                 log.warning("job %s lost its worker: queued again or failed", job_id)
+            if forgotten := queue.forget_finished():
+                log.info("forgot %d jobs finished over a week ago", forgotten)
         except Exception as exc:  # noqa: BLE001 - a broker hiccup must not end the watcher
             log.warning("queue check failed: %s", exc)
         if stop.wait(max(0.5, queue.lease_s / 6)):

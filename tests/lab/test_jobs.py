@@ -190,3 +190,16 @@ def test_the_immediate_queue_runs_a_job_inside_submit(monkeypatch):
     queue = jobs.JobQueue("immediate://", lease_s=LEASE_S)
     job_id = queue.submit("t_answer", {"x": 5}, owner="Ada")
     assert queue.status(job_id).result["answer"] == 10
+
+
+def test_records_of_jobs_finished_long_ago_are_forgotten(monkeypatch):
+    monkeypatch.setitem(jobs.KINDS, "t_answer", f"{HANDLERS}:answer")
+    queue = jobs.JobQueue("immediate://", lease_s=LEASE_S)
+    old, new = queue.submit("t_answer", {"x": 1}, owner="Ada"), queue.submit("t_answer", {"x": 2}, owner="Bo")
+    assert [j.owner for j in queue.jobs()] == ["Bo", "Ada"] and [j.id for j in queue.jobs(owner="Ada")] == [old]
+    state = queue._get(old, "state")
+    queue._put(old, "state", {**state, "finished_at": state["finished_at"] - 8 * 86400})
+    assert queue.forget_finished() == 1
+    assert [j.id for j in queue.jobs()] == [new]
+    with pytest.raises(jobs.JobError, match="no such job"):
+        queue.status(old)
