@@ -91,7 +91,8 @@ def _fill_interview(svc, interviewer, interview_id: int, candidate_id: int) -> N
                                owner=interviewer.identity, candidate_id=candidate_id)
         ratings = [Rating(question_id=q.id, competency=q.competency, rating=3) for q in questions]
         submit_scorecard(session, viewer=interviewer.identity, interview_id=interview_id, token="hostile",
-                         ratings=ratings, recommendation="yes", rationale=f"rationale {hostile(1)} {hostile(3)}",
+                         ratings=ratings, recommendation="yes", rationale=f"rationale {hostile(1)} {hostile(3)}\r{hostile(9)}",
+                         competency_overrides={questions[0].competency: (2, f"why\r{hostile(9)}")},
                          lab_run_ids=(run.id,))
 
 

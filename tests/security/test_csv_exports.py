@@ -58,3 +58,37 @@ def test_question_bank_csv_export_is_guarded():
 def test_mismatched_row_is_a_clear_error():
     with pytest.raises(ValueError, match="2 cells; the header has 3"):
         write_csv(["a", "b", "c"], [["x", "y"]])
+
+
+def test_no_module_writes_csv_except_the_one_writer():
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    writers = []
+    for package in ("question_bank", "interviews", "lab", "scoring", "ui", "views", "demo_models", "scripts"):
+        for path in (repo / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if any(call in text for call in ("csv.writer(", "csv.DictWriter(", ".to_csv(")):
+                writers.append(str(path.relative_to(repo)))
+    assert writers == ["question_bank/csv_safe.py"], writers
+
+
+@pytest.mark.usefixtures("fresh_services")
+def test_scorecard_exports_guard_a_formula_after_a_carriage_return():
+    from interviews.db import session_scope
+    from interviews.export import export_for
+    from interviews.rating_csv import competency_csv, question_csv
+    from interviews.visibility import visible_scorecards
+    from tests.security.hostile_world import build_world
+    from tests.ui.apptest import services
+
+    world = build_world()
+    manager = world.users["manager"].identity
+    with session_scope(services().sessions) as session:
+        text = export_for(session, viewer=manager, fmt="csv")
+        cards = visible_scorecards(session, viewer=manager)
+    assert "evil.example" in text and "HYPERLINK" in text, "the hostile rationale is in the export"
+    for csv_text in (text, question_csv(cards), competency_csv(cards)):
+        for line in spreadsheet_lines(csv_text):
+            assert not line.startswith(("=", "+", "-", "@", "\t", "\r")), line
+        assert csv_text.endswith("\r\n")
