@@ -22,11 +22,9 @@ Not root (a developer's laptop): layers 1 and 2 are skipped; NPROC then counts t
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -37,10 +35,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.sandbox_cgroup import JobCgroups, create_job_cgroups
+from lab.sandbox_procs import (
+    SandboxUnavailable,
+    chown_tree,
+    count_own_processes,
+    kill_uid,
+    outliving,
+    reachable,
+    tree_size,
+    uid_pids,
+    uid_slot,
+)
 
 JOB_MOUNT = "/job"
-BASE_UID = 1_600_000  # far above login users and systemd's dynamic range; one uid per concurrent job
-UID_SLOTS = 256
 _OUTPUT_CAP = 1_000_000
 _LAUNCHER = """n=$1; shift
 while [ "$n" -gt 0 ]; do
@@ -50,10 +57,6 @@ n=$1; shift
 while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done
 exec "$@"
 """
-
-
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap (or a tool it needs) is missing or cannot create namespaces on this host."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def run_sandboxed(argv: Sequence[str], job_dir: Path, limits: SandboxLimits | No
     check_available()
     limits = limits or SandboxLimits()
     job_dir = Path(job_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="vis-sandbox-") as private, _uid_slot() as uid:
+    with tempfile.TemporaryDirectory(prefix="vis-sandbox-") as private, uid_slot() as uid:
         run = _Run(argv=list(argv), job_dir=job_dir, limits=limits, uid=uid, private=Path(private),
                    ro_paths=python_paths() + [Path(p).resolve() for p in extra_ro], env=env or {},
                    workdir=workdir)
@@ -140,7 +143,7 @@ class _Run:
     def execute(self) -> SandboxResult:
         cgroups = JobCgroups()
         if self.uid is not None:
-            _chown_tree(self.job_dir, self.uid)
+            chown_tree(self.job_dir, self.uid)
             cgroups = create_job_cgroups(f"vis-sandbox-{uuid.uuid4().hex[:12]}",
                                          memory_bytes=self.limits.memory_mb * 2**20, max_pids=self.limits.nproc)
         try:
@@ -149,7 +152,7 @@ class _Run:
             cgroups.kill_all()
             cgroups.remove()
             if self.uid is not None:
-                _chown_tree(self.job_dir, os.getuid())
+                chown_tree(self.job_dir, os.getuid())
             if self.stage_dir is not None:
                 shutil.rmtree(self.stage_dir, ignore_errors=True)
 
@@ -175,10 +178,10 @@ class _Run:
         if not job_started and stopped_by is None:
             last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else f"exit status {child.returncode}"
             raise SandboxUnavailable(f"the sandbox could not start: {last}")
-        leftovers = len(_outliving(cgroups, self.uid))
-        _kill_uid(self.uid)
+        leftovers = len(outliving(cgroups.member_pids, self.uid))
+        kill_uid(self.uid)
         cgroups.kill_all()
-        survivors = len(cgroups.member_pids() | _uid_pids(self.uid))
+        survivors = len(cgroups.member_pids() | uid_pids(self.uid))
         returncode = None if stopped_by else child.returncode
         stopped_by = stopped_by or _classify(child.returncode, stderr, cgroups)
         layers = self._layers(cgroups)
@@ -190,7 +193,7 @@ class _Run:
 
     def _watch(self, child: subprocess.Popen, started: float) -> str | None:
         next_disk_check = 0.0
-        quota = _tree_size(self.job_dir) + self.limits.disk_mb * 2**20  # what the job may add to its folder
+        quota = tree_size(self.job_dir) + self.limits.disk_mb * 2**20  # what the job may add to its folder
         while child.poll() is None:
             now = time.monotonic()
             if now - started > self.limits.wall_s:
@@ -198,7 +201,7 @@ class _Run:
                 return "wall-clock limit"
             if now >= next_disk_check:
                 next_disk_check = now + 0.25
-                if _tree_size(self.job_dir) > quota:
+                if tree_size(self.job_dir) > quota:
                     _kill_now(child)
                     return "disk quota"
             time.sleep(0.02)
@@ -227,7 +230,7 @@ class _Run:
 
     def _prlimit(self) -> list[str]:
         lim = self.limits
-        nproc = lim.nproc if self.uid is not None else lim.nproc + _count_own_processes()
+        nproc = lim.nproc if self.uid is not None else lim.nproc + count_own_processes()
         return ["prlimit", f"--nproc={nproc}:{nproc}", f"--as={lim.memory_mb * 2**20}",
                 f"--cpu={lim.cpu_s}:{lim.cpu_s + 1}", f"--fsize={lim.fsize_mb * 2**20}",
                 f"--nofile={lim.nofile}", "--core=0", "--"]
@@ -237,7 +240,7 @@ class _Run:
         wanted = [(p, str(p), False) for p in self.ro_paths] + [(self.job_dir, JOB_MOUNT, True)]
         binds = []
         for source, dest, writable in wanted:
-            if self.uid is not None and not _reachable(source, self.uid):
+            if self.uid is not None and not reachable(source, self.uid):
                 source = self._stage(source)
             binds.append((source, dest, writable))
         return binds
@@ -317,108 +320,3 @@ def _read_capped(path: Path) -> str:
     with open(path, "rb") as handle:
         data = handle.read(_OUTPUT_CAP)
     return data.decode("utf-8", errors="replace")
-
-
-def _tree_size(root: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
-            except OSError:
-                continue
-    return total
-
-
-def _chown_tree(root: Path, uid: int) -> None:
-    os.lchown(root, uid, uid)
-    for dirpath, dirs, files in os.walk(root):
-        for name in dirs + files:
-            try:
-                os.lchown(os.path.join(dirpath, name), uid, uid)
-            except OSError:
-                continue
-
-
-def _reachable(path: Path, uid: int) -> bool:
-    """Whether ``uid`` (with no groups) can walk down to ``path`` and read it."""
-    for part in [*reversed(path.parents), path]:
-        try:
-            st = os.stat(part)
-        except OSError:
-            return False
-        bits = (stat.S_IXUSR | stat.S_IRUSR) if st.st_uid == uid else (stat.S_IXOTH | stat.S_IROTH)
-        if part == path and not st.st_mode & bits == bits:
-            return False
-        if part != path and not st.st_mode & (stat.S_IXUSR if st.st_uid == uid else stat.S_IXOTH):
-            return False
-    return True
-
-
-def _uid_pids(uid: int | None) -> set[int]:
-    if uid is None:
-        return set()
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        zombie = fields.get("State", "").strip().startswith("Z")  # already dead, waiting for its parent to reap it
-        if not zombie and int(fields.get("Uid", "-1 ").split()[0]) == uid:
-            pids.add(int(entry.name))
-    return pids
-
-
-def _outliving(cgroups: JobCgroups, uid: int | None, grace_s: float = 1.0) -> set[int]:
-    """Processes of the job still alive ``grace_s`` after it ended (the pid namespace's teardown is asynchronous)."""
-    deadline = time.monotonic() + grace_s
-    while True:
-        alive = cgroups.member_pids() | _uid_pids(uid)
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.02)
-
-
-def _kill_uid(uid: int | None) -> None:
-    for _ in range(50):
-        pids = _uid_pids(uid)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-
-
-def _count_own_processes() -> int:
-    return len(_uid_pids(os.getuid()))
-
-
-class _uid_slot:
-    """A per-job uid for root: one of UID_SLOTS uids, held by a file lock for the run's duration."""
-
-    def __enter__(self) -> int | None:
-        self._handle = None
-        if os.geteuid() != 0:
-            return None
-        lock_dir = Path(tempfile.gettempdir()) / "vis-sandbox-uids"
-        lock_dir.mkdir(mode=0o700, exist_ok=True)
-        for slot in range(UID_SLOTS):
-            handle = open(lock_dir / f"slot-{slot}.lock", "w")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                continue
-            self._handle = handle
-            return BASE_UID + slot
-        raise SandboxUnavailable(f"all {UID_SLOTS} sandbox slots are busy")
-
-    def __exit__(self, *exc) -> None:
-        if self._handle is not None:
-            self._handle.close()

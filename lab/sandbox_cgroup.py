@@ -15,11 +15,11 @@ A job joins its groups by pid before it drops privileges (the launcher writes ``
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lab.sandbox_procs import kill_pids
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -72,11 +72,7 @@ class JobCgroups:
             if not members:
                 break
             killed |= members
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            kill_pids(members)
             time.sleep(0.02)
         return len(killed)
 
