@@ -51,9 +51,11 @@ with detail:
 
 if user and user.role in ("interviewer", "manager", "admin"):
     with st.expander("Import questions (YAML or CSV)"):
-        st.caption("The whole file is checked first; if anything is wrong, nothing is imported and every problem "
-                   "is listed. Ids already in the bank are refused.")
-        upload = st.file_uploader("Questions file", type=["yaml", "yml", "csv"], key=f"{PAGE}.upload")
+        st.caption("The whole file is checked first; if anything is wrong, nothing is imported and the problems "
+                   "are listed (the first 100, then a count). Ids already in the bank are refused. At most 2 MB "
+                   "and 1,000 questions a file.")
+        upload = st.file_uploader("Questions file", type=["yaml", "yml", "csv"], key=f"{PAGE}.upload",
+                                  max_upload_size=2)  # MB, as the importer; the browser refuses bigger files at once
         if upload is not None and st.button("Import", key=f"{PAGE}.import"):
             try:
                 target = import_file(upload.getvalue(), upload.name, bank, svc.imported_dir)
