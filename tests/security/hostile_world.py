@@ -65,6 +65,7 @@ def build_world() -> World:
     candidate_id = make_candidate("cand ![i](https://evil.example/c.png) $evil.example$")
     interview_id = make_interview(candidate_id, users["interviewer"], kit_id=KIT)
     _fill_interview(svc, users["interviewer"], interview_id, candidate_id)
+    _decide(svc, users["manager"], candidate_id)
     return World(users, ids, candidate_id, interview_id)
 
 
@@ -108,3 +109,12 @@ def _real_latency_report() -> dict:
     path = Path(tempfile.mkdtemp(prefix="sec-lab-")) / "relu.onnx"
     path.write_bytes(onnx_relu_model())
     return measure_latency(str(path), SessionConfig(intra_op_threads=1), policy=MeasurePolicy.quick()).to_dict()
+
+
+def _decide(svc, manager, candidate_id: int) -> None:
+    from interviews.db import session_scope
+    from interviews.decisions import record_decision
+
+    with session_scope(svc.sessions) as session:
+        record_decision(session, actor=manager.identity, candidate_id=candidate_id, outcome="hold",
+                        reason=f"hold: {hostile(4)} {hostile(6)}")

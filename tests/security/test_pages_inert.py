@@ -15,7 +15,8 @@ pytestmark = pytest.mark.usefixtures("fresh_services")
 
 # Pages where the seeded hostile text must show up in a markdown context for the role (proof the walk can fail).
 MUST_CARRY_HOSTILE = {("views/question_bank.py", "interviewer"), ("views/question_bank.py", "candidate"),
-                      ("views/scorecards.py", "manager")}
+                      ("views/scorecards.py", "manager"), ("views/debrief.py", "manager"),
+                      ("views/candidate.py", "manager"), ("views/lab.py", "interviewer"), ("views/home.py", "admin")}
 
 
 def _select_hostile_options(at, ids: tuple[str, ...]) -> None:
