@@ -246,6 +246,44 @@ class PracticeAttempt(Base):
     covered_points: Mapped[list] = mapped_column(JSON, default=list)
     total_points: Mapped[int] = mapped_column(Integer)
     suggested_rating: Mapped[int] = mapped_column(Integer)
+    # Migration 0011_practice: the owner's account (the only key reads use), what the page needs to reopen it.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True,
+                                                   index=True)
+    competency: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    coverage: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the candidate's recorded 1-4 grade
+    time_used_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    time_limit_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # per rubric point: covered, probability, evidence span, reason
+    analysis: Mapped[list | None] = mapped_column(JSON, nullable=True, default=list)
+
+
+class PracticeReview(Base):
+    """The FSRS card of one candidate's question (fsrs.Card.to_dict()), updated when a rating is recorded."""
+
+    __tablename__ = "practice_reviews"
+    __table_args__ = (UniqueConstraint("account_id", "question_id", name="uq_practice_reviews_owner_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(80))
+    card: Mapped[dict] = mapped_column(JSON)
+    due: Mapped[datetime] = mapped_column(When)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class PracticeDraft(Base):
+    """The answer a candidate is writing to one question, kept so that a reload loses nothing."""
+
+    __tablename__ = "practice_drafts"
+    __table_args__ = (UniqueConstraint("account_id", "question_id", name="uq_practice_drafts_owner_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(When, default=utcnow)
 
 
 class RubricDecision(Base):

@@ -1,64 +1,148 @@
-"""Practice: a candidate answers a question alone, sees rubric coverage, compares with the model answer."""
+"""Practice: a candidate picks questions (by competency, topic, kit, at random, due for review or recommended),
+answers against an optional timer, sees coverage, red flags and a suggested rating beside the model answer, and
+keeps every attempt in a history with progress, weak areas and an export."""
 
 import streamlit as st
 
 from interviews.db import session_scope
-from interviews.practice import list_attempts, progress, save_attempt
-from scoring.matcher import match_question, warm_points
+from interviews.practice import full_history, list_attempts, review_states
+from interviews.practice_feedback import feedback_from_analysis
+from interviews.practice_history import export_history, overview, question_pool, random_question
+from ui.access import readable_ids
 from ui.auth import require_role
-from ui.components import inert, question_label
-from ui.matching_view import coverage_list, coverage_summary, progress_table
+from ui.practice_actions import OPENED, QID, VIEW, Practice, answer_key, last_key, show_flash
+from ui.practice_history_view import (
+    attempt_page,
+    attempt_rows,
+    export_buttons,
+    progress_chart,
+    summary_metrics,
+    weak_and_next,
+)
+from ui.practice_view import (
+    answer_box,
+    countdown,
+    feedback_view,
+    mode_picker,
+    pool_filter,
+    pool_navigation,
+    question_header,
+    timer_setting,
+)
 from ui.services import get_services
+from ui.text import inert
 
 PAGE = "practice"
 user = require_role("candidate")
 svc = get_services()
 bank = svc.bank
+viewer = user.identity
+readable = readable_ids(bank, user)  # practice questions only
+competency_of = {q.id: q.competency for q in bank.questions if q.id in readable}
+titles = {c.id: c.name for c in bank.competencies}
+prompts = {q.id: q.prompt for q in bank.questions if q.id in readable}
+practice = Practice(svc, viewer, readable)
+practice.default_mode()
+practice.adopt_links(bank)
+
 st.title("Practice")
-st.caption("Answer as you would in the interview. Your answers are visible to you only.")
+st.caption("Answer as you would in the interview. Your answers and history are visible to you only.")
+show_flash()
+view = st.radio("Show", ["Practise", "History"], key=VIEW, horizontal=True, label_visibility="collapsed")
 
-question_id = st.selectbox("Question", [q.id for q in bank.questions], key=f"{PAGE}.question",
-                           format_func=lambda qid: question_label(bank.question(qid)))
-question = bank.question(question_id)
-warm_points(question.rubric, encoder=svc.encoder())  # the first check then only encodes the answer
-st.subheader(inert(question.prompt), anchor=False)
 
-with st.form(f"{PAGE}.form"):
-    answer = st.text_area("Your answer", height=220, max_chars=svc.settings.max_text_chars, key=f"{PAGE}.answer")
-    submitted = st.form_submit_button("Check my answer", type="primary")
+def history_overview():
+    with session_scope(svc.sessions) as s:
+        return overview(list_attempts(s, viewer=viewer), review_states(s, viewer=viewer), competency_of)
 
-if submitted:
-    if not answer.strip():
-        st.error("Write an answer first: there is nothing to check.")
-    else:
-        with st.spinner("Matching your answer to the rubric..."):
-            result = match_question(answer, question, encoder=svc.encoder())
-        covered = [question.rubric[m.index].id for m in result.matches if m.covered]
-        with session_scope(svc.sessions) as session:
-            save_attempt(session, candidate=user.name, question_id=question.id, answer=answer,
-                         covered_points=covered, total_points=len(question.rubric),
-                         suggested_rating=result.rating or 1)
-        st.session_state[f"{PAGE}.result"] = (question.id, result)
 
-stored = st.session_state.get(f"{PAGE}.result")
-if stored and stored[0] == question.id:
-    result = stored[1]
-    st.markdown("#### Rubric coverage")
-    coverage_summary(result)
-    coverage_list(question, result)
-    if st.toggle("Compare with the model answer", key=f"{PAGE}.reveal.{question.id}"):
-        st.info(inert(question.model_answer), icon=":material/lightbulb:")
+def show_opened(opened: object) -> None:
+    attempt = practice.load(opened)
+    if attempt is not None:
+        with st.container(border=True):
+            st.markdown(f"**Attempt of {attempt.summary.created_at:%Y-%m-%d %H:%M} UTC**")
+            st.button("Close this attempt", key=f"{PAGE}.close", on_click=practice.close_attempt)
+            show_attempt(attempt, reopened=True)
 
-st.divider()
-st.markdown("#### Your progress")
-with session_scope(svc.sessions) as session:
-    summary = progress(session, candidate=user.name)
-    attempts = list_attempts(session, candidate=user.name)
-cols = st.columns(3)
-cols[0].metric("Attempts", summary.attempts)
-cols[1].metric("Questions tried", summary.questions_tried)
-cols[2].metric("Mean rubric coverage", f"{summary.mean_coverage:.0%}")
-known = {q.id: q.prompt for q in bank.questions}
-progress_table([{"when": a.created_at.strftime("%Y-%m-%d %H:%M"), "question": known.get(a.question_id, a.question_id),
-                 "covered": f"{len(a.covered_points)} / {a.total_points}", "suggested rating": a.suggested_rating}
-                for a in attempts[:20]])
+
+def show_attempt(attempt, *, reopened: bool) -> None:
+    if attempt.summary.question_id not in readable:
+        st.warning("This question is no longer open for practice: its rubric and model answer are hidden.")
+        st.text(attempt.answer[:5000])
+        return
+    question = bank.question(attempt.summary.question_id)
+    if reopened:
+        question_header(bank, question)
+    feedback = feedback_from_analysis(question, attempt.answer, attempt.analysis, max_chars=svc.settings.max_text_chars)
+    feedback_view(question, attempt, feedback, practice.record)
+
+
+if view == "History":
+    top = st.container()
+    with session_scope(svc.sessions) as s:
+        attempts = list_attempts(s, viewer=viewer)
+        summary = overview(attempts, review_states(s, viewer=viewer), competency_of)
+    summary_metrics(summary)
+    progress_chart(summary, titles)
+    weak_and_next(summary, bank, titles, practice.practise)
+    rows = attempt_page(attempts, titles)
+    opened = st.session_state.get(OPENED)
+    opened_id = opened if isinstance(opened, int) else None
+    if opened is not None and not any(a.id == opened for a in rows):
+        with top:  # opened by a link: shown first
+            show_opened(opened)
+    attempt_rows(rows, prompts, practice.open_attempt, opened_id, lambda: show_opened(opened))
+
+    def make_export(fmt: str) -> str:
+        with session_scope(svc.sessions) as s:
+            return export_history(full_history(s, viewer=viewer), prompts, fmt)
+
+    export_buttons(make_export)
+    st.stop()
+
+mode = mode_picker()
+counts: dict[str, int] = {}
+for q in bank.questions:
+    if q.id in readable:
+        for tag in (f"competency:{q.competency}", *(f"topic:{t}" for t in q.topics),
+                    *(f"kit:{k.id}" for k in bank.kits if q.id in k.question_ids)):
+            counts[tag] = counts.get(tag, 0) + 1
+chosen = pool_filter(bank, mode, counts)
+if mode in ("Due for review", "Recommended for me"):
+    plan = history_overview()
+    pool = [s.question_id for s in plan.due] if mode == "Due for review" else list(plan.recommended)
+    if not pool:
+        when = f" The next review is due {plan.next_due:%Y-%m-%d %H:%M} UTC." if plan.next_due else ""
+        st.info("Nothing is due for review now." + when + " Record a rating after an answer and the question is "
+                "scheduled for review; meanwhile pick questions by competency, topic or kit.")
+        st.stop()
+else:
+    pool = question_pool(bank, readable, **chosen)
+current = st.session_state.get(QID)
+if current not in pool:
+    practice.move_to(random_question(pool) if mode == "At random" else pool[0])
+    current = st.session_state[QID]
+elif st.query_params.get("question") != current:
+    st.query_params["question"] = current
+question = bank.question(current)
+
+pool_navigation(pool, current, practice.move_to, random_pick=random_question(pool, avoid=current))
+question_header(bank, question)
+limit_s = timer_setting()
+started = practice.prepare_box(current)
+if limit_s:
+    countdown(started, limit_s)
+answer_box(current, practice.keep_draft)
+if st.button("Check my answer", type="primary", key=f"{PAGE}.check", icon=":material/fact_check:"):
+    if practice.check(question, limit_s) is not None:
+        del st.session_state[answer_key(current)]
+        st.session_state.pop(f"{PAGE}.started.{current}", None)
+        st.rerun()
+
+last = st.session_state.get(last_key(current))
+if last is not None:
+    attempt = practice.load(last)
+    if attempt is not None:
+        st.divider()
+        st.markdown(f"### {inert('Feedback on your answer')}")
+        show_attempt(attempt, reopened=False)

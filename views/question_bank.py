@@ -47,7 +47,11 @@ with listing:
                           label_visibility="collapsed",
                           format_func=lambda qid: inert(question_label(bank.question(qid))))
 with detail:
-    question_detail(bank, bank.question(chosen if chosen in readable else questions[0].id), PAGE)
+    shown = chosen if chosen in readable else questions[0].id
+    question_detail(bank, bank.question(shown), PAGE)
+    if user and user.role == "candidate" and st.button("Practise this", key=f"{PAGE}.practise.{shown}",
+                                                        type="primary", icon=":material/edit_note:"):
+        st.switch_page("views/practice.py", query_params={"question": shown})
 
 if user and user.role in ("interviewer", "manager", "admin"):
     with st.expander("Import questions (YAML or CSV)"):

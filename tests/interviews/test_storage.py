@@ -1,4 +1,4 @@
-"""Storage on SQLite and PostgreSQL: practice attempts, rubric decisions, notes, accounts and scorecards."""
+"""Storage on SQLite and PostgreSQL: rubric decisions, notes, accounts and scorecards."""
 
 from __future__ import annotations
 
@@ -10,50 +10,7 @@ from sqlalchemy import select
 from interviews.db import session_scope
 from interviews.errors import Invalid, NoteConflict, NotFound
 from interviews.overrides import export_training_rows, record_decisions
-from interviews.practice import list_attempts, progress, save_attempt
 from tests.interviews.workspace import build_workspace, submit
-
-
-def test_attempts_are_scoped_to_their_candidate(sessions):
-    with session_scope(sessions) as s:
-        save_attempt(s, candidate="Ada", question_id="q1", answer="first", covered_points=["a"], total_points=4,
-                     suggested_rating=2)
-        save_attempt(s, candidate="Ada", question_id="q1", answer="second", covered_points=["a", "b", "c"],
-                     total_points=4, suggested_rating=3)
-        save_attempt(s, candidate="Bob", question_id="q2", answer="x", covered_points=[], total_points=5,
-                     suggested_rating=1)
-    with session_scope(sessions) as s:
-        ada = list_attempts(s, candidate="Ada")
-        assert [a.answer for a in ada] == ["second", "first"]
-        assert all(a.candidate == "Ada" for a in ada)
-        summary = progress(s, candidate="Ada")
-        assert summary.attempts == 2 and summary.questions_tried == 1
-        assert summary.mean_coverage == pytest.approx((1 / 4 + 3 / 4) / 2)
-        assert summary.best_rating_by_question == {"q1": 3}
-        assert progress(s, candidate="Carol").attempts == 0
-
-
-def test_failed_transaction_loses_nothing_already_saved(sessions):
-    with session_scope(sessions) as s:
-        save_attempt(s, candidate="Ada", question_id="q1", answer="kept", covered_points=[], total_points=4,
-                     suggested_rating=1)
-    with pytest.raises(ValueError):
-        with session_scope(sessions) as s:
-            save_attempt(s, candidate="Ada", question_id="q1", answer="rolled back", covered_points=[],
-                         total_points=4, suggested_rating=1)
-            save_attempt(s, candidate=" ", question_id="q1", answer="bad", covered_points=[], total_points=4,
-                         suggested_rating=1)
-    with session_scope(sessions) as s:
-        assert [a.answer for a in list_attempts(s, candidate="Ada")] == ["kept"]
-
-
-def test_huge_and_unicode_answers_round_trip(sessions):
-    text = "量子化 🚀 <script>x</script> " * 4000
-    with session_scope(sessions) as s:
-        save_attempt(s, candidate="Zoë", question_id="q", answer=text, covered_points=[], total_points=4,
-                     suggested_rating=1)
-    with session_scope(sessions) as s:
-        assert list_attempts(s, candidate="Zoë")[0].answer == text
 
 
 def test_decisions_export_as_matcher_training_rows(sessions):

@@ -1,0 +1,193 @@
+"""AppTest for the practice page: choosing questions, drafts per question, feedback, ratings, history, exports,
+bad input, and a candidate who tampers with links and widget values to reach someone else's attempts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from interviews.db import session_scope
+from interviews.practice import get_attempt, review_states
+from interviews.tables import PracticeAttempt
+from tests.ui.apptest import make_user, run_app, run_page, services
+from ui.text import inert
+
+pytestmark = pytest.mark.usefixtures("fresh_services")
+PAGE = "views/practice.py"
+ANSWER = ("I profile on the device first, then quantise to int8 with calibration data and re-measure accuracy "
+          "on a held-out set, because int8 can lose a few points of mAP. <b>bold</b> [link](http://x.example)")
+
+
+def attempts():
+    with session_scope(services().sessions) as s:
+        return list(s.scalars(select(PracticeAttempt).order_by(PracticeAttempt.id)))
+
+
+def practice_ids():
+    return [q.id for q in services().bank.questions if q.visibility.value == "practice"]
+
+
+def interview_only_id():
+    return next(q.id for q in services().bank.questions if q.visibility.value != "practice")
+
+
+def check(at, text: str):
+    at.text_area(key=f"practice.answer.{at.session_state['practice.qid']}").input(text)
+    return at.button(key="practice.check").click().run()
+
+
+@pytest.fixture
+def ada():
+    return make_user("Ada Candidate", "candidate")
+
+
+@pytest.fixture
+def bob():
+    return make_user("Bob Candidate", "candidate")
+
+
+def test_choose_by_competency_check_an_answer_and_record_a_rating(ada):
+    at = run_page(PAGE, ada)
+    assert not at.exception
+    at.radio(key="practice.mode").set_value("By competency").run()
+    competency = at.selectbox(key="practice.competency")
+    assert all("questions)" in option for option in competency.options)
+    competency.select_index(1).run()
+    qid = at.session_state["practice.qid"]
+    assert services().bank.question(qid).competency == at.session_state["practice.competency"]
+    assert all(len(s.options) < 20 for s in at.selectbox), "never one long dropdown of prompts"
+    at = check(at, ANSWER)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["Rubric coverage", "Must points covered", "Suggested rating", "Time used"]
+    headings = " ".join(m.value for m in at.markdown)
+    for part in ("Rubric coverage", "Missed must points", "Red flags in this answer", "Suggested rating",
+                 "Your answer", "Model answer"):
+        assert part in headings
+    assert inert("<b>bold</b>") in headings and "<b>bold</b>" not in headings, "the answer is shown inert"
+    assert at.text_area(key=f"practice.answer.{qid}").value == "", "the box is empty for the next attempt"
+    [saved] = attempts()
+    assert saved.account_id == ada.id and saved.question_id == qid and saved.analysis
+    assert saved.time_used_s is not None and saved.time_limit_s is None
+    suggested = saved.suggested_rating
+    at.radio(key=f"practice.rating.{saved.id}").set_value(1 if suggested != 1 else 2).run()
+    at.button(key=f"practice.record.{saved.id}").click().run()
+    assert "Rating recorded" in at.success[0].value
+    with session_scope(services().sessions) as s:
+        assert get_attempt(s, viewer=ada.identity, attempt_id=saved.id).summary.rating == (1 if suggested != 1 else 2)
+        assert [st.question_id for st in review_states(s, viewer=ada.identity)] == [qid]
+
+
+def test_each_question_has_its_own_box_and_its_draft_survives_a_reload(ada):
+    at = run_page(PAGE, ada)
+    first = at.session_state["practice.qid"]
+    at.text_area(key=f"practice.answer.{first}").input("half of my first answer").run()
+    at.button(key="practice.next").click().run()
+    second = at.session_state["practice.qid"]
+    assert second != first
+    assert at.text_area(key=f"practice.answer.{second}").value == "", "never the previous question's answer"
+    assert len(at.text_area) == 1
+    reloaded = run_page(PAGE, ada, query={"question": first})
+    assert reloaded.session_state["practice.qid"] == first
+    assert reloaded.text_area(key=f"practice.answer.{first}").value == "half of my first answer"
+
+
+def test_empty_long_and_oversized_answers_get_clear_messages(ada):
+    at = run_page(PAGE, ada)
+    at.button(key="practice.check").click().run()
+    assert "Write an answer first" in at.error[0].value
+    at = check(at, "   \n  ")
+    assert "Write an answer first" in at.error[0].value
+    assert attempts() == []
+    long_answer = ("I quantise to int8 and re-measure accuracy on the device. " * 1800)[:100_000]
+    at = check(at, long_answer)
+    assert not at.exception
+    assert any("only its start was checked" in w.value for w in at.warning)
+    [saved] = attempts()
+    assert saved.answer == long_answer
+    box = f"practice.answer.{at.session_state['practice.qid']}"
+    at.session_state[box] = "x" * 100_001  # past the box's max_chars: only a tampered value gets here
+    at = at.button(key="practice.check").click().run()
+    assert not at.exception
+    assert max(len(a.answer) for a in attempts()) == 100_000, "nothing over the limit is ever stored"
+
+
+def test_timer_is_optional_and_the_time_used_is_recorded(ada):
+    at = run_page(PAGE, ada)
+    at.number_input(key="practice.timer_min").set_value(2).run()
+    assert any("Time left" in c.value for c in at.caption)
+    at = check(at, ANSWER)
+    [saved] = attempts()
+    assert saved.time_limit_s == 120 and 0 <= saved.time_used_s < 120
+    assert any(m.label == "Time used" and m.value.endswith("of 2:00") for m in at.metric)
+
+
+def test_history_reopens_an_attempt_shows_the_chart_and_offers_exports(ada):
+    at = run_page(PAGE, ada)
+    first = at.session_state["practice.qid"]
+    at = check(at, ANSWER)
+    at.button(key="practice.next").click().run()
+    at = check(at, "I would look at the confusion matrix per class.")
+    ids = [a.id for a in attempts()]
+    at.radio(key="practice.view").set_value("History").run()
+    assert not at.exception
+    assert any(m.label == "Attempts" and m.value == "2" for m in at.metric)
+    assert at.get("plotly_chart"), "progress chart per competency"
+    assert [b.key for b in at.button if b.key.startswith("practice.open.")] == [f"practice.open.{i}" for i in ids[::-1]]
+    at.button(key=f"practice.open.{ids[0]}").click().run()
+    assert not at.exception
+    assert any("Attempt of" in m.value for m in at.markdown)
+    assert services().bank.question(first).prompt[:40] in " ".join(h.value for h in at.subheader).replace("\\", "")
+    assert at.query_params["attempt"] == [str(ids[0])] or at.query_params["attempt"] == str(ids[0])
+    assert {d.proto.label for d in at.get("download_button")} == {"Download CSV", "Download JSON"}
+
+
+def test_another_candidates_attempts_cannot_be_reached_by_link_or_tampered_widgets(ada, bob):
+    at = run_page(PAGE, ada)
+    qid = at.session_state["practice.qid"]
+    check(at, "Ada's secret answer about int8 calibration.")
+    [adas] = attempts()
+
+    by_link = run_page(PAGE, bob, query={"attempt": str(adas.id)})
+    assert not by_link.exception
+    assert "There is no such attempt among yours." in [e.value for e in by_link.error]
+    assert "secret" not in str([m.value for m in by_link.markdown])
+
+    tampered = run_page(PAGE, bob)
+    tampered.session_state["practice.view"] = "History"
+    tampered.session_state["practice.opened"] = adas.id
+    tampered.run()
+    assert "There is no such attempt among yours." in [e.value for e in tampered.error]
+    assert "secret" not in str([m.value for m in tampered.markdown])
+
+    last = run_page(PAGE, bob, query={"question": qid})
+    last.session_state[f"practice.last.{qid}"] = adas.id
+    last.run()
+    assert "There is no such attempt among yours." in [e.value for e in last.error]
+    assert "secret" not in str([m.value for m in last.markdown])
+    for bad in ("1 OR 1=1", "-5", "99999999999"):
+        assert "There is no such attempt" in run_page(PAGE, bob, query={"attempt": bad}).error[0].value
+
+
+def test_interview_only_questions_are_not_open_for_practice_even_by_link(ada):
+    hidden = services().bank.question(interview_only_id())
+    at = run_page(PAGE, ada, query={"question": hidden.id})
+    assert not at.exception
+    assert "not open for practice" in at.error[0].value
+    assert at.session_state["practice.qid"] in practice_ids()
+    assert hidden.prompt[:30] not in " ".join(h.value for h in at.subheader).replace("\\", "")
+
+
+def test_practise_this_on_the_bank_page_opens_that_question(ada):
+    at = run_app("views/question_bank.py", ada)
+    qid = at.session_state["bank.chosen"]
+    at.button(key=f"bank.practise.{qid}").click().run()
+    assert not at.exception
+    assert at.session_state["practice.qid"] == qid
+    assert at.text_area(key=f"practice.answer.{qid}") is not None
+
+
+def test_staff_cannot_open_practice():
+    at = run_page(PAGE, make_user("Ivy Interviewer", "interviewer"))
+    assert at.error and "This screen is for" in at.error[0].value
+    assert not at.text_area
