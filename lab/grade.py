@@ -133,7 +133,7 @@ def _contract(card: ReportCard, job: Path, files: tuple[str, ...], summary: dict
     from lab.detection import OutputFormatError
     from lab.validate import ModelRejected, validate_model_file
 
-    title = "Exported to ONNX, following the contract"
+    title = "Exported to ONNX without being told how, as the contract asks"
     model = _find(job / "submission", files, "model.onnx")
     if model is None:
         card.add("onnx", title, FAIL, "no model.onnx in the submission")

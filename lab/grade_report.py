@@ -94,7 +94,8 @@ def metrics_check(card: ReportCard, notes: dict) -> None:
 
 
 def readability_check(card: ReportCard, facts: dict) -> None:
-    detail = (f"{facts.get('python_files', 0)} Python files, {facts.get('python_lines', 0)} non-blank lines; "
+    detail = (f"{facts.get('files', 0)} files; {facts.get('python_files', 0)} Python files, "
+              f"{facts.get('python_lines', 0)} non-blank lines; "
               f"tests {'present' if facts.get('tests_present') else 'absent'}; README "
               f"{'present' if facts.get('readme_present') else 'absent'}; "
               f"{'notebooks only' if facts.get('notebooks_only') else 'plain code'}")
