@@ -133,7 +133,7 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _read_result(result: Path, returncode: int, log: Path, kind: str) -> dict:
-    tail = log.read_text(encoding="utf-8", errors="replace")[-600:].strip()
+    tail = _read_tail(log, 600)
     if result.exists():
         data = json.loads(result.read_text(encoding="utf-8"))
         if data.get("ok"):
@@ -147,6 +147,14 @@ def _read_result(result: Path, returncode: int, log: Path, kind: str) -> dict:
     if any(marker in tail.lower() for marker in _MEMORY_MARKERS):
         return _raise("memory", f"The {kind} run ran out of memory.{_tail(tail)}")
     return _raise("crash", f"The {kind} run exited with status {returncode} and no result.{_tail(tail)}")
+
+
+def _read_tail(path: Path, chars: int) -> str:
+    """The end of the child's stderr, read from the end: a model can make onnxruntime log megabytes."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, handle.tell() - 4 * chars))
+        return handle.read().decode("utf-8", errors="replace")[-chars:].strip()
 
 
 def looks_like_memory_error(text: str) -> bool:
