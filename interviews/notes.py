@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from interviews import schedule
@@ -56,25 +56,39 @@ def _check_writer(session: Session, viewer: Identity, interview_id: int) -> None
         raise AlreadySubmitted("Your scorecard for this interview is submitted, so its notes are read-only.")
 
 
+_NOTES, _SEATS, _CARDS = Note.__table__, PanelSeat.__table__, Scorecard.__table__
+# The autosave fast path: one statement, built once, that writes only when the version still matches, the author
+# sits on the panel and their scorecard is not submitted. When it changes nothing, the slow path says why.
+_AUTOSAVE = (
+    _NOTES.update()
+    .where(_NOTES.c.interview_id == bindparam("iid"), _NOTES.c.author_id == bindparam("aid"),
+           _NOTES.c.question_id == bindparam("qid"), _NOTES.c.version == bindparam("base"),
+           exists().where(_SEATS.c.interview_id == bindparam("iid"), _SEATS.c.account_id == bindparam("aid")),
+           ~exists().where(_CARDS.c.interview_id == bindparam("iid"), _CARDS.c.interviewer_id == bindparam("aid"),
+                           _CARDS.c.status == "submitted"))
+    .values(text=bindparam("new_text"), version=bindparam("new_version"), updated_at=bindparam("now")))
+
+
 def save_note(session: Session, *, viewer: Identity, interview_id: int, question_id: str, text: str,
               base_version: int) -> NoteSaved:
     """Store ``text`` as the viewer's note if the stored version is still ``base_version``; returns the new one."""
     if len(text) > MAX_NOTE_CHARS:
         raise Invalid(f"A note may hold at most {MAX_NOTE_CHARS:,} characters; this one has {len(text):,}. "
                       "Nothing was cut: shorten it and it will save.")
-    _check_writer(session, viewer, interview_id)
+    require_role(viewer, *STAFF_ROLES)
     now = utcnow()
-    where = (Note.interview_id == interview_id, Note.author_id == viewer.account_id, Note.question_id == question_id)
-    if base_version == 0:
-        if insert_ignore(session, Note, interview_id=interview_id, author_id=viewer.account_id,
-                         question_id=question_id, text=text, version=1, updated_at=now) == 1:
-            schedule.mark_in_progress(session, interview_id)
-            return NoteSaved(1, now)
-    else:
-        changed = session.execute(update(Note).where(*where, Note.version == base_version)
-                                  .values(text=text, version=base_version + 1, updated_at=now))
+    if base_version > 0:
+        changed = session.connection().execute(_AUTOSAVE, {
+            "iid": interview_id, "aid": viewer.account_id, "qid": question_id, "base": base_version,
+            "new_text": text, "new_version": base_version + 1, "now": now})
         if changed.rowcount == 1:
             return NoteSaved(base_version + 1, now)
+    _check_writer(session, viewer, interview_id)
+    where = (Note.interview_id == interview_id, Note.author_id == viewer.account_id, Note.question_id == question_id)
+    if base_version == 0 and insert_ignore(session, Note, interview_id=interview_id, author_id=viewer.account_id,
+                                           question_id=question_id, text=text, version=1, updated_at=now) == 1:
+        schedule.mark_in_progress(session, interview_id)
+        return NoteSaved(1, now)
     current = session.execute(select(Note.text, Note.version, Note.updated_at).where(*where)).first()
     if current is not None and current.text == text:
         return NoteSaved(current.version, as_utc(current.updated_at))
