@@ -26,9 +26,10 @@ BUSY_TIMEOUT_S = 10.0  # the schema of commit 1280512, which create_all made wit
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, the folder is created and WAL plus foreign keys are switched on."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if url.startswith("sqlite:///") and not in_memory:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if url == "sqlite:///:memory:":
+    if in_memory:  # one connection shared by every thread, or each would see its own empty database
         from sqlalchemy.pool import StaticPool
 
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
