@@ -22,7 +22,7 @@ user = restore_session()
 spec = spec_for_url_path(navigation.url_path)
 
 with st.sidebar:
-    st.markdown("### Vision Interview Studio")
+    st.markdown("**Vision Interview Studio**")
     for allowed in pages_for(user):
         st.page_link(PAGE_OBJECTS[allowed.path], label=allowed.title, icon=allowed.icon)
     st.divider()

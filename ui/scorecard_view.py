@@ -42,23 +42,29 @@ def rate_question(question: Question, *, key: str, suggested: int | None, notes_
 
 
 def competency_inputs(bank: Bank, derived: Mapping[str, float], page: str) -> dict[str, tuple[int, str]]:
-    """Per competency: the derived mean, a 1-4 rating preset to it, and a reason required to move away from it.
-
-    Returns the overrides as {competency: (rating, reason)} (only those that differ from the rounded mean)."""
+    """Per competency: the derived mean, a 1-4 rating that follows it until the interviewer moves it, and a reason
+    required once moved. Returns the overrides as {competency: (rating, reason)}."""
+    moved: dict[str, bool] = st.session_state.setdefault(f"{page}.comp_moved", {})
     overrides: dict[str, tuple[int, str]] = {}
     for competency, value in derived.items():
         base = round_rating(value)
-        name = bank.competency(competency).name if competency in {c.id for c in bank.competencies} else competency
+        key = f"{page}.comp.{competency}"
+        if not moved.get(competency):
+            st.session_state[key] = base
         cols = st.columns([2, 1, 3])
-        cols[0].markdown(f"**{inert(name)}**  \nderived from the questions: {value:.2f}")
-        rating = cols[1].selectbox("Rating", [1, 2, 3, 4], index=base - 1, key=f"{page}.comp.{competency}",
-                                   format_func=lambda n: f"{n} · {RATING_WORDS[n]}")
+        cols[0].markdown(f"**{inert(_competency_name(bank, competency))}**  \nderived from the questions: {value:.2f}")
+        rating = cols[1].selectbox("Rating", [1, 2, 3, 4], key=key, format_func=lambda n: f"{n} · {RATING_WORDS[n]}",
+                                   on_change=_mark_moved, args=(moved, competency))
         if rating != base:
             reason = cols[2].text_input("Why you moved it (required)", max_chars=500, key=f"{page}.why.{competency}")
             overrides[competency] = (rating, reason)
         else:
             cols[2].caption("Matches the questions' ratings.")
     return overrides
+
+
+def _mark_moved(moved: dict[str, bool], competency: str) -> None:
+    moved[competency] = True
 
 
 def derive(ratings: Sequence) -> dict[str, float]:

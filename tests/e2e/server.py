@@ -18,6 +18,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-d
                  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+_DATA_DIRS: dict[str, Path] = {}
+
+
+def data_dir_of(url: str) -> Path:
+    """The data folder of an app started by :func:`running_app` (tests seed its database directly)."""
+    return _DATA_DIRS[url]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,10 +57,12 @@ def running_app(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> I
     worker = subprocess.Popen([sys.executable, "-m", "lab", "worker"], cwd=REPO, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    _DATA_DIRS[url] = Path(data_dir)
     try:
         wait_healthy(url)
         yield url
     finally:
+        _DATA_DIRS.pop(url, None)
         worker.terminate()
         proc.terminate()
         try:

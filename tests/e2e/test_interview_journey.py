@@ -1,0 +1,167 @@
+"""The interview loop in a real browser: one interviewer interviews two candidates with the same kit (the notes stay
+apart), reloads mid-way (still signed in, the draft there), closes the tab 2.5 s after typing (nothing lost) and
+submits; a second interviewer cannot read that card until she submits hers, then sees both in the debrief; a hiring
+manager opens a card and reads every rating and the rationale. Names and notes carry HTML that must show as text."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import ensure_account, ensure_candidate, fill_sign_in, open_screen, sign_in
+
+KIT_TITLE = "Edge and embedded CV engineer"
+ANN, BEN = "Ann <b>Ace</b>", "Ben Bright"
+
+
+def new_tab(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return context, page
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished the rerun a click started."""
+    page.wait_for_timeout(400)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)
+
+
+def start_interview(page: Page, candidate: str) -> None:
+    choose(page, "Candidate", candidate)
+    settle(page)
+    start = page.get_by_role("button", name="Start the interview")
+    for _ in range(3):  # the popover closes if a rerun lands while it opens
+        page.get_by_role("button", name="Start an interview from a kit").last.click()
+        try:
+            expect(start).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            settle(page)
+    start.click()
+    expect(page.get_by_test_id("visNotes")).to_be_visible()
+
+
+def notes_box(page: Page):
+    return page.get_by_test_id("visNotes")
+
+
+def type_notes(page: Page, text: str) -> None:
+    box = notes_box(page)
+    box.click()
+    box.press("End")
+    box.press_sequentially(text, delay=15)
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_test_id("visNotesStatus")).to_contain_text("Saved", timeout=30_000)
+
+
+def submit_card(page: Page, recommendation: str, rationale: str) -> None:
+    for radio in page.get_by_test_id("stRadio").all():
+        options = radio.get_by_role("radio")
+        if options.count() == 5:  # not asked, 1-4: a question's rating
+            radio.get_by_text(re.compile(r"^3 · good")).click()
+            settle(page)
+    page.get_by_text(recommendation, exact=True).click()
+    settle(page)
+    page.get_by_label("Rationale: what you saw, in a few sentences").fill(rationale)
+    page.get_by_label("Rationale: what you saw, in a few sentences").press("Control+Enter")
+    settle(page)
+    button = page.get_by_role("button", name="Submit scorecard")
+    button.dblclick()
+    expect(page.get_by_text("You submitted this scorecard")).to_be_visible()
+
+
+def test_interview_loop(browser, app_url, screenshot_dir):
+    for name in (ANN, BEN):
+        ensure_candidate(app_url, name)
+    ensure_account(app_url, "Sue Second", "interviewer")
+    ensure_account(app_url, "Mia Manager", "manager")
+
+    context, page = new_tab(browser)
+    sign_in(page, app_url, "Ivy Interviewer", "Interviewer")
+    open_screen(page, "Interview notes")
+    start_interview(page, ANN)
+    type_notes(page, "Ann: TRT fp16 engine, p95 12 ms on Orin. <script>alert(1)</script>")
+    wait_saved(page)
+    expect(page.get_by_text("Must points covered")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "interview_notes_autosave.png"), full_page=True)
+    ann_url = page.url
+
+    page.reload()  # F5 mid-interview: still signed in, same interview and question, the draft is there
+    expect(notes_box(page)).to_have_value(re.compile("^Ann: TRT fp16 engine"))
+    expect(page.get_by_text("Signed in as Ivy Interviewer")).to_be_visible()
+
+    start_interview(page, BEN)
+    expect(notes_box(page)).to_have_value("")
+    type_notes(page, "Ben: only ran it in PyTorch, no export")
+    wait_saved(page)
+
+    page.goto(ann_url)
+    expect(notes_box(page)).to_have_value(re.compile("^Ann: TRT"))
+    type_notes(page, " Then INT8 PTQ with a calibration set of 500 frames.")
+    page.wait_for_timeout(2500)
+    page.close()  # the tab closes 2.5 s after the last keystroke
+
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(ann_url)
+    expect(notes_box(page)).to_have_value(re.compile("calibration set of 500 frames\\.$"))
+    expect(page.get_by_role("combobox", name="Candidate")).to_have_value(re.compile(re.escape(ANN)))  # as typed
+    page.get_by_role("link", name="Open the scorecard for this interview").click()
+    expect(page.get_by_role("heading", name="Scorecard", level=1)).to_be_visible()
+    expect(page.get_by_text("Matcher's suggestion from your notes").first).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "scorecard_form.png"), full_page=True)
+    submit_card(page, "Strong yes", "Ivy's rationale: shipped an INT8 engine on Orin <b>end to end</b>.")
+    page.screenshot(path=str(screenshot_dir / "scorecard_submitted.png"), full_page=True)
+    context.close()
+
+    context, page = new_tab(browser)
+    sign_in(page, app_url, "Sue Second", "Interviewer")
+    open_screen(page, "Interview notes")
+    start_interview(page, ANN)
+    open_screen(page, "Debrief")
+    choose(page, "Candidate", ANN)
+    expect(page.get_by_text("stay hidden until you submit your own")).to_be_visible()
+    expect(page.get_by_text("Ivy's rationale")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / "debrief_hidden.png"), full_page=True)
+    open_screen(page, "Scorecard")
+    choose(page, "Candidate", ANN)
+    submit_card(page, "No", "Sue's rationale: could not explain the latency budget.")
+    open_screen(page, "Debrief")
+    choose(page, "Candidate", ANN)
+    expect(page.get_by_text("Ivy's rationale").first).to_be_visible()
+    expect(page.get_by_text("Sue's rationale").first).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "debrief_both.png"), full_page=True)
+    context.close()
+
+    context, page = new_tab(browser)
+    sign_in(page, app_url, "Mia Manager", "Hiring manager")
+    open_screen(page, "Scorecards")
+    choose(page, "Open a scorecard", "by Ivy Interviewer")
+    expect(page.get_by_text("Recommendation: Strong yes")).to_be_visible()
+    expect(page.get_by_text("<b>end to end</b>", exact=False)).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').nth(1)).to_be_visible()
+    page.wait_for_timeout(1500)  # the grid paints its canvas after it is attached
+    page.screenshot(path=str(screenshot_dir / "manager_reads_card.png"), full_page=True)
+    context.close()
+
+
+def test_a_link_asks_for_sign_in_then_opens_the_page(browser, app_url, screenshot_dir):
+    ensure_account(app_url, "Lou Link", "interviewer")
+    context, page = new_tab(browser)
+    page.goto(f"{app_url}/scorecards")
+    expect(page.get_by_text("Sign in to open")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / "deep_link_sign_in.png"))
+    fill_sign_in(page, "Lou Link")
+    expect(page.get_by_role("heading", name="Scorecards", level=1)).to_be_visible()
+    assert page.url.rstrip("/").endswith("/scorecards")
+    context.close()
