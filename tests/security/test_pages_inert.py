@@ -43,6 +43,8 @@ def test_every_page_renders_hostile_text_inert():
             at = run_app(spec.path, user)
             problems, hostile = inspect(at)
             _select_hostile_options(at, world.question_ids)
+            for toggle in at.toggle:  # reveal what toggles hide (the model answer, comparisons)
+                toggle.set_value(True)
             at.run()
             more, hostile_after = inspect(at)
             report += [f"{spec.path} as {role}: {p}" for p in problems + more]
