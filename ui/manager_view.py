@@ -8,7 +8,8 @@ here. User text goes through :mod:`ui.text`: ``inert`` in markdown, ``plain`` in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -71,12 +72,23 @@ def _takehome_line(takehome, counted_submission) -> str:
     return f"{head}: version {counted.version}, {state}"
 
 
-def candidate_option(by_id: Mapping[int, object], candidate_id: int, label: str | None = None) -> str:
-    """A candidate as a select option: name (or its comparison label) and stage; ``#id`` if it vanished."""
-    found = by_id.get(candidate_id)
-    if found is None:
-        return f"#{candidate_id}"
-    return plain(f"{label or found.name} · {found.stage}")
+def candidate_namer(by_id: Mapping[int, object], labels: Mapping[int, str] | None = None) -> Callable[[int], str]:
+    """A select box's format_func for candidate ids: the name (or its comparison label), ``#id`` added when two
+    candidates share the name, ``#id`` alone for an id that vanished.
+
+    No stage in it: a decision changes the stage, and Streamlit keeps a selection by its shown text, so a changing
+    text would silently drop the candidate from the selection."""
+    counts = Counter(c.name for c in by_id.values())
+
+    def name(candidate_id: int) -> str:
+        found = by_id.get(candidate_id)
+        if found is None:
+            return f"#{candidate_id}"
+        if labels and candidate_id in labels:
+            return plain(labels[candidate_id])
+        return plain(f"{found.name} (#{candidate_id})" if counts[found.name] > 1 else found.name)
+
+    return name
 
 
 def pipeline_filters(options: PipelineOptions, page: str) -> dict[str, object]:

@@ -15,6 +15,7 @@ from ui.text import inert, plain
 
 PAGE = "calibration"
 ANY = "Any"
+FEW_RATINGS = 100
 user = require_role("admin", "manager")
 viewer = user.identity
 svc = get_services()
@@ -39,6 +40,9 @@ if not records:
     st.info("No submitted scorecards yet: calibration needs ratings to compare.")
     st.stop()
 report = calibrate(records)
+if len(records) < FEW_RATINGS:
+    st.caption(f"Only {len(records)} competency ratings so far: treat these figures as rough; they settle as "
+               "panels share more candidates.")
 cols = st.columns(3)
 cols[0].metric("Interviewers", len(report.interviewers))
 cols[1].metric("Competency ratings", len(records))

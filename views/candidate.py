@@ -37,7 +37,7 @@ if wanted is not None and st.session_state.get(f"{PAGE}.url") != wanted:
     st.session_state[f"{PAGE}.chosen"] = wanted
     st.session_state[f"{PAGE}.url"] = wanted
 candidate_id = st.selectbox("Candidate", list(by_id), key=f"{PAGE}.chosen",
-                            format_func=lambda cid: view.candidate_option(by_id, cid))
+                            format_func=view.candidate_namer(by_id))
 st.query_params["candidate"] = str(candidate_id)
 st.session_state[f"{PAGE}.url"] = candidate_id
 

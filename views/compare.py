@@ -29,7 +29,7 @@ with session_scope(svc.sessions) as session:
 by_id = {c.id: c for c in candidates}
 chosen = st.multiselect(f"Candidates (2 to {MAX_CANDIDATES})", list(by_id), key=f"{PAGE}.chosen",
                         max_selections=MAX_CANDIDATES,
-                        format_func=lambda cid: view.candidate_option(by_id, cid))
+                        format_func=view.candidate_namer(by_id))
 if not chosen:
     st.info(f"Choose 2 to {MAX_CANDIDATES} candidates to see their ratings side by side.")
     st.stop()
@@ -46,6 +46,8 @@ for notice in comparison.notices:
 left, right = st.columns(2)
 left.plotly_chart(heatmap_figure(comparison, titles), key=f"{PAGE}.heatmap")
 right.plotly_chart(radar_figure(comparison, titles), key=f"{PAGE}.radar")
+if len(comparison.competencies) < 3:
+    right.caption("With fewer than three competencies rated, the radar is a line: read the heat map.")
 st.markdown("#### Disagreements")
 view.disagreements(comparison, titles)
 st.markdown("#### Recommendations")
@@ -53,7 +55,7 @@ view.recommendations_table(comparison)
 
 st.markdown("#### Decision")
 decide_for = st.selectbox("Decide for", chosen, key=f"{PAGE}.decide_for",
-                          format_func=lambda cid: view.candidate_option(by_id, cid, labels.get(cid)))
+                          format_func=view.candidate_namer(by_id, labels))
 choice = view.decision_form(decide_for, by_id[decide_for].stage, PAGE) if decide_for in by_id else None
 if choice is not None:
     outcome, to_stage, reason = choice

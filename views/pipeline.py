@@ -44,7 +44,7 @@ by_id = {r.candidate_id: r for r in rows}
 left, right = st.columns(2)
 with left:
     chosen = st.selectbox("Open one candidate", list(by_id), key=f"{PAGE}.open",
-                          format_func=lambda cid: view.candidate_option(by_id, cid))
+                          format_func=view.candidate_namer(by_id))
     st.page_link("views/candidate.py", label="Open the candidate's cards and decide", icon=":material/person_search:",
                  query_params={"candidate": chosen})
 with right:

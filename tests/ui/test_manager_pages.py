@@ -156,6 +156,8 @@ def test_compare_shows_charts_disagreements_decision_and_reports(world):
     at.text_area(key=f"compare.reason.{world['cy']}").input("No cards after two reschedules.")
     at.button(key=f"FormSubmitter:compare.decision.{world['cy']}-Record the decision").click().run()
     assert stage_of(world["cy"]) == "rejected" and "Recorded for Cy Nocards: Reject" in unescaped(at.success[0].value)
+    assert at.multiselect(key="compare.chosen").value == [world["ada"], world["bob"], world["cy"]], \
+        "a decision changes the stage; the compared candidates stay chosen"
     labels = {b.proto.label for b in at.get("download_button")}
     assert labels == {"Per question (CSV)", "Per competency (CSV)"}
     at.button(key="compare.build_pdf").click().run()
