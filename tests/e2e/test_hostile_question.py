@@ -3,17 +3,14 @@ for a foreign host (every request is intercepted), and nothing of it renders as 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import open_screen, sign_in
 from tests.e2e.server import REPO, running_app
 from tests.security.hostile_world import hostile_questions_yaml
-
-NAME, PASSWORD = "Cara Candidate", "a long test password 42"
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +21,6 @@ def hostile_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("hostile-data")
     bank = load_bank(REPO / "question_bank" / "data")
     import_file(hostile_questions_yaml(bank), "hostile.yaml", bank, data / "imported_questions")
-    env = {"VIS_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "interviews", "users", "add", NAME, "--role", "candidate", "--password",
-                    PASSWORD], cwd=REPO, env={**__import__("os").environ, **env}, check=True, capture_output=True)
     with running_app(data) as url:
         yield url
 
@@ -47,12 +41,8 @@ def test_candidate_sees_hostile_question_as_plain_text(browser, hostile_app, scr
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
-        page.goto(hostile_app)
-        page.get_by_role("textbox", name="Name", exact=True).fill(NAME)
-        page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.get_by_role("link", name="Question bank").first.click()
-        expect(page.get_by_role("heading", name="Question bank", level=1)).to_be_visible()
+        sign_in(page, hostile_app, "Cara Candidate", "Candidate")
+        open_screen(page, "Question bank")
 
         option = page.locator('[data-testid="stRadio"] label').filter(has_text="click me").first
         option.click()
