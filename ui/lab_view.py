@@ -155,16 +155,16 @@ def store_finished(svc, user, job: jobs.JobStatus) -> int | None:
 
 
 def job_line(job: jobs.JobStatus) -> str:
-    name = job.result.get("variant", "") if job.result else ""
+    """One line about a waiting or running job (our own words and the worker's host name: no user text)."""
     if job.state == "queued":
         seen = jobs.get_queue(job.queue).last_worker_seen()
         waiting = ("" if seen is not None and seen < 30 else
-                   " No worker has answered lately: start one with `make run` or `python -m lab worker`.")
-        return f"Queued: position {job.position or '?'} on the {job.queue} queue. {job.message}.{waiting}"
+                   " No worker has answered lately: start one with make run or python -m lab worker.")
+        note = "" if job.message == "waiting for a worker" else f" ({job.message})"
+        return f"Queued: position {job.position or '?'} on the {job.queue} queue{note}.{waiting}"
     if job.state == "running":
-        host = job.worker.get("hostname", "a worker")
-        return f"Running on {host}: {job.message} ({job.progress * 100:.0f}%)"
-    return f"{name or 'Run'} {job.state}"
+        return f"Running on {job.worker.get('hostname', 'a worker')}: {job.message} ({job.progress * 100:.0f}%)"
+    return f"Run {job.state}"
 
 
 def load_runs(svc, user) -> list[LabRun]:

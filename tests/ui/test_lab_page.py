@@ -168,3 +168,24 @@ def test_runs_belong_to_whoever_ran_them_and_staff_see_whose_each_is(lab_page):
     at = open_page(make_user("Ivy", "interviewer"))
     assert not [w for w in at.text_input if w.key == "lab.candidate"]  # no field to file runs under another name
     assert sorted(at.dataframe[0].value["run by"]) == ["Cat", "Dan"]
+
+
+def test_without_a_worker_a_run_waits_in_the_queue_with_its_place_and_the_page_does_not_block(lab_page, monkeypatch,
+                                                                                                tmp_path):
+    from lab import jobs
+
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    monkeypatch.setenv("VIS_QUEUE_URL", url)
+    from settings import get_settings
+
+    get_settings.cache_clear()
+    get_settings().raw["VIS_QUEUE_URL"] = url
+    monkeypatch.setattr(jobs, "_QUEUES", {})
+    at = click_run(open_page(make_user("Cat", "candidate")))
+    assert not at.exception, at.exception
+    assert lab_page == []  # nothing ran: no worker took it
+    (bar,) = at.get("progress")
+    text = bar.proto.text.replace("\\", "")  # shown inert: punctuation arrives escaped
+    assert "Queued: position 1 on the default queue." in text and "python -m lab worker" in text
+    (job,) = jobs.get_queue().jobs()
+    assert job.state == "queued" and job.kind == "lab_run" and job.owner.endswith(":Cat")
