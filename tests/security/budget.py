@@ -1,7 +1,7 @@
 """Run one hostile input against a real entry point in a fresh child process and measure what it cost.
 
 The child is the "server" for the length of one call: it loads what the page would have loaded, then times the call
-(wall clock and CPU) and reads its own peak resident size (``ru_maxrss``, which excludes grandchildren such as the
+(wall clock and CPU) and reads its own peak resident size (``VmHWM``, which excludes grandchildren such as the
 lab's isolated checker). An address-space cap makes a regression fail fast instead of swapping the machine.
 """
 
@@ -28,7 +28,14 @@ prepare, call = getattr(targets, target)
 state = prepare()
 data = data_path.read_bytes()
 name = data_path.name
-before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_kb():
+    # VmHWM: this process's own peak resident size. ru_maxrss would carry the forking parent's peak across exec
+    # (a pytest process that loaded models made every child look 700 MB big).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before_kb = peak_kb()
 cpu0, t0 = time.process_time(), time.perf_counter()
 outcome = {"refused": False, "message": "", "error": ""}
 try:
@@ -41,7 +48,7 @@ except Exception as exc:
     outcome["message"] = str(exc)[:40000]
     outcome["error"] = "" if outcome["refused"] else kind
 outcome.update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - cpu0,
-               baseline_mb=before_kb / 1024, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+               baseline_mb=before_kb / 1024, peak_mb=peak_kb() / 1024)
 print("RESULT " + json.dumps(outcome))
 """
 
