@@ -73,14 +73,19 @@ if flash := st.session_state.pop(f"{PAGE}.flash", None):
     st.success(inert(flash), icon=":material/check_circle:")
 
 st.markdown("#### Reports")
-with session_scope(svc.sessions) as session:
-    cards = [c for cid in chosen for c in visible_scorecards(session, viewer=viewer, candidate_id=cid,
-                                                              submitted_only=True)]
-c1, c2, c3 = st.columns(3)
-c1.download_button("Per question (CSV)", question_csv(cards, view.question_titles(svc.bank)),
+
+
+def chosen_cards():
+    with session_scope(svc.sessions) as session:
+        return [c for cid in chosen for c in visible_scorecards(session, viewer=viewer, candidate_id=cid,
+                                                                 submitted_only=True)]
+
+
+c1, c2, c3 = st.columns(3)  # the CSV files are built when clicked, not on every rerun
+c1.download_button("Per question (CSV)", lambda: question_csv(chosen_cards(), view.question_titles(svc.bank)),
                    file_name="comparison-per-question.csv", mime="text/csv", key=f"{PAGE}.csv_questions")
-c2.download_button("Per competency (CSV)", competency_csv(cards, titles), file_name="comparison-per-competency.csv",
-                   mime="text/csv", key=f"{PAGE}.csv_competencies")
+c2.download_button("Per competency (CSV)", lambda: competency_csv(chosen_cards(), titles),
+                   file_name="comparison-per-competency.csv", mime="text/csv", key=f"{PAGE}.csv_competencies")
 built = st.session_state.get(f"{PAGE}.pdf")
 if built is None or built[0] != tuple(chosen):
     if c3.button("Build the committee PDF", key=f"{PAGE}.build_pdf"):

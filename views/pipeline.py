@@ -53,14 +53,18 @@ with right:
 
 st.subheader("Reports", anchor=False)
 st.caption("Every submitted scorecard of the candidates listed above, as CSV (opens safely in a spreadsheet).")
-with session_scope(svc.sessions) as session:
-    cards = [card for card in visible_scorecards(session, viewer=viewer, submitted_only=True)
-             if card.candidate_id in by_id]
-if not cards:
+if not any(r.submitted for r in rows):
     st.caption("No submitted scorecards among these candidates yet.")
 else:
-    c1, c2 = st.columns(2)
-    c1.download_button("Per question (CSV)", question_csv(cards, view.question_titles(svc.bank)),
+    listed = set(by_id)
+
+    def listed_cards():
+        with session_scope(svc.sessions) as session:
+            return [card for card in visible_scorecards(session, viewer=viewer, submitted_only=True)
+                    if card.candidate_id in listed]
+
+    c1, c2 = st.columns(2)  # the files are built when clicked, not on every rerun
+    c1.download_button("Per question (CSV)", lambda: question_csv(listed_cards(), view.question_titles(svc.bank)),
                        file_name="ratings-per-question.csv", mime="text/csv", key=f"{PAGE}.csv_questions")
-    c2.download_button("Per competency (CSV)", competency_csv(cards, view.competency_titles(svc.bank)),
+    c2.download_button("Per competency (CSV)", lambda: competency_csv(listed_cards(), view.competency_titles(svc.bank)),
                        file_name="ratings-per-competency.csv", mime="text/csv", key=f"{PAGE}.csv_competencies")

@@ -5,8 +5,11 @@ Screenshots of each screen go to artifacts/screenshots/manager_*.png."""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -66,6 +69,11 @@ def test_manager_compares_three_decides_and_reads_the_pdf(manager_page, screensh
     open_screen(page, "Pipeline", "Pipeline")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "manager_pipeline.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Per question (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert {r["candidate"] for r in rows} >= {CASEY, ELI, GUS}
+    assert all(r["rating"] in {"1", "2", "3", "4"} and r["question_id"] for r in rows)
 
     open_screen(page, "Compare", "Compare candidates")
     for name in (CASEY, ELI, GUS):
