@@ -116,12 +116,14 @@ def highlighted_answer(answer: str, feedback: Feedback) -> str:
     return "".join(_inert_lines(text, MARKS.get(kind, "")) for text, kind in segments)
 
 
-def coverage_section(feedback: Feedback) -> None:
+def coverage_section(feedback: Feedback, answer: str) -> None:
     st.markdown("#### Rubric coverage")
     for point in feedback.points:
-        mark = ":material/check_circle:" if point.covered else ":material/radio_button_unchecked:"
+        mark = "✅" if point.covered else "⬜"  # no icon directive beside user text
         weight = "must" if point.must else "nice"
-        st.markdown(f"{mark} **{inert(point.text)}** *({weight}, {point.probability:.0%})*")
+        quote = answer[point.span[0]:point.span[1]][:300] if point.covered and point.span else ""
+        evidence = f"  \n:gray[evidence: “{inert(' '.join(quote.split()))}”]" if quote else ""
+        st.markdown(f"{mark} **{inert(point.text)}** *({weight}, {point.probability:.0%})*{evidence}")
     missed = feedback.missed_must
     st.markdown("#### Missed must points")
     if missed:
@@ -135,7 +137,7 @@ def red_flag_section(question: Question, feedback: Feedback) -> None:
     if feedback.red_flags:
         for flag in feedback.red_flags:
             quote = f"  \n:gray[“{inert(flag.quote[:300])}”]" if flag.quote else ""
-            st.markdown(f":material/flag: {inert(flag.label)}{quote}")
+            st.markdown(f"🚩 {inert(flag.label)}{quote}")
     else:
         st.caption("None that the checker can measure (it looks for negated, name-drop-only, hedged or misstated "
                    "mentions and very short answers).")
@@ -197,7 +199,7 @@ def feedback_view(question: Question, attempt: AttemptInfo, feedback: Feedback,
     used = "not measured" if summary.time_used_s is None else clock_text(summary.time_used_s)
     limit = f" of {clock_text(summary.time_limit_s)}" if summary.time_limit_s else ""
     cols[3].metric("Time used", used + limit)
-    coverage_section(feedback)
+    coverage_section(feedback, attempt.answer)
     red_flag_section(question, feedback)
     rating_guide(feedback)
     rating_choice(attempt, feedback, on_record)

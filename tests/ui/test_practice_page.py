@@ -191,3 +191,28 @@ def test_staff_cannot_open_practice():
     at = run_page(PAGE, make_user("Ivy Interviewer", "interviewer"))
     assert at.error and "This screen is for" in at.error[0].value
     assert not at.text_area
+
+
+def test_hostile_questions_and_answers_stay_inert_in_feedback_history_and_chart(ada):
+    from question_bank.importer import import_file
+    from tests.security.corpus import HOSTILE_TEXTS
+    from tests.security.hostile_world import hostile_questions_yaml
+    from tests.security.inert_check import inspect
+    from ui.services import get_services
+
+    svc = services()
+    import_file(hostile_questions_yaml(svc.bank), "hostile.yaml", svc.bank, svc.imported_dir)
+    get_services.clear()
+    at = run_page(PAGE, ada, query={"question": "hostile-0"})
+    assert at.session_state["practice.qid"] == "hostile-0"
+    at = check(at, " ".join(HOSTILE_TEXTS[:6]) + " I quantise to int8 and re-measure accuracy on the device.")
+    assert not at.exception
+    problems, carried = inspect(at)
+    assert not problems, problems[:5]
+    assert carried, "the hostile prompt, rubric and answer reached the feedback (the check could fail)"
+    at.radio(key="practice.view").set_value("History").run()
+    at.button(key=f"practice.open.{attempts()[0].id}").click().run()
+    assert not at.exception
+    problems, carried = inspect(at)
+    assert not problems, problems[:5]
+    assert carried
