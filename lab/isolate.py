@@ -1,4 +1,5 @@
-"""Run one lab job (measure, evaluate, optimise, probe) in a separate process with a wall-clock and a memory limit.
+"""Run one lab job (measure, evaluate, optimise, validate an upload) in a separate process with a wall-clock and a
+memory limit.
 
 The parent writes the job as JSON, starts ``python -m lab _worker JOB RESULT --memory-mb N``, and watches it: past the
 time limit, or past the memory limit (resident size, polled with psutil), the child is killed. The child caps its own
@@ -190,16 +191,6 @@ def _job_evaluate(payload: dict) -> dict:
     return asdict(evaluate_onnx(payload["model"], **payload.get("options", {})))
 
 
-def _job_probe(payload: dict) -> dict:
-    """Load the model and run it once on zeros: the trial an untrusted upload must survive."""
-    from lab.measure import MeasurePolicy, measure_latency
-    from lab.optimize import SessionConfig
-
-    policy = MeasurePolicy(warmup_min_s=0, warmup_min_runs=1, min_time_s=0, min_runs=1, end_to_end=False)
-    report = measure_latency(payload["model"], SessionConfig.from_dict(payload.get("config", {})), policy=policy)
-    return {"first_run_ms": report.first_run_ms, "providers": list(report.providers)}
-
-
 def _job_validate(payload: dict) -> dict:
     """Every check of an untrusted upload (parse, operators, shapes, onnx.checker, a trial run): here, not in the
     server. A refusal comes back with reason ``rejected`` and its message."""
@@ -222,9 +213,8 @@ def _job_allocate(payload: dict) -> dict:
     return {"allocated": len(block)}
 
 
-JOBS: dict[str, Callable[[dict], dict]] = {"bench": _job_bench, "evaluate": _job_evaluate, "probe": _job_probe,
-                                           "variant": _job_variant, "allocate": _job_allocate,
-                                           "validate": _job_validate}
+JOBS: dict[str, Callable[[dict], dict]] = {"bench": _job_bench, "evaluate": _job_evaluate, "variant": _job_variant,
+                                           "allocate": _job_allocate, "validate": _job_validate}
 JOBS["compare"] = lambda payload: importlib.import_module("lab.paired").compare_job(payload)  # paired A/B latency
 
 
