@@ -14,7 +14,9 @@ from question_bank.schema import Question, Weight
 from scoring.matcher import PointMatch, QuestionMatch
 from ui.components import RATING_LABELS, inert
 
-REASONS = {"negated": "mentioned, but negated", "name-drop only": "a tool was named without substance"}
+REASONS = {"negated": "mentioned, but negated", "name-drop only": "a tool was named without substance",
+           "hedged": "hedged: said with doubt, or only when prompted",
+           "stated incorrectly": "stated incorrectly: the note records a misconception"}
 
 
 def coverage_summary(result: QuestionMatch) -> None:

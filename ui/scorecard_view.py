@@ -117,3 +117,51 @@ def _question(bank: Bank, question_id: str) -> Question | None:
 
 def _competency_name(bank: Bank, competency: str) -> str:
     return next((c.name for c in bank.competencies if c.id == competency), competency)
+
+
+def restore_draft(draft, *, page: str, interview_id: int) -> None:
+    """Once per session: put a saved draft's choices back into the form (a reload or another day loses nothing)."""
+    flag = f"{page}.restored.{interview_id}"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True  # only when the form first opens in this session, never over what is typed
+    if draft is None:
+        return
+    rated = {r.question_id: r.rating for r in draft.ratings}
+    for question_id, rating in rated.items():
+        st.session_state[f"{page}.rate.{interview_id}.{question_id}"] = rating
+    if draft.recommendation:
+        st.session_state[f"{page}.recommendation.{interview_id}"] = draft.recommendation
+    st.session_state[f"{page}.rationale.{interview_id}"] = draft.rationale
+    comp_page = f"{page}.{interview_id}"
+    moved = st.session_state.setdefault(f"{comp_page}.comp_moved", {})
+    for c in draft.competencies:
+        if c.adjusted:
+            moved[c.competency] = True
+            st.session_state[f"{comp_page}.comp.{c.competency}"] = c.rating
+            st.session_state[f"{comp_page}.why.{c.competency}"] = c.reason
+
+
+def keep_draft(svc, viewer, interview_id: int, *, ratings, recommendation, rationale, overrides, lab_run_ids) -> None:
+    """Save the work in progress whenever it changed (refusals are shown, the form keeps its values)."""
+    from interviews.db import session_scope
+    from interviews.errors import DomainError
+    from interviews.scorecards import save_draft
+
+    signature = (tuple(ratings), recommendation, rationale, tuple(sorted(overrides.items())), tuple(lab_run_ids))
+    key = f"scorecard.draft_signature.{interview_id}"
+    if st.session_state.get(key) == signature:
+        return
+    if key not in st.session_state and not (recommendation or rationale.strip() or overrides or lab_run_ids):
+        st.session_state[key] = signature  # the form as it opens (presets only): nothing of the person's yet
+        return
+    try:
+        with session_scope(svc.sessions) as session:
+            save_draft(session, viewer=viewer, interview_id=interview_id, ratings=ratings,
+                       recommendation=recommendation, rationale=rationale, competency_overrides=overrides,
+                       lab_run_ids=lab_run_ids)
+    except DomainError as exc:
+        st.caption(f"The draft could not be saved: {inert(str(exc))}")
+        return
+    st.session_state[key] = signature
+    st.caption("Draft saved: you can close this page and finish later.")

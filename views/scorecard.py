@@ -17,6 +17,7 @@ from ui import scorecard_view as sv
 from ui.auth import require_role
 from ui.interview_pickers import choose_interview, kit_questions
 from ui.services import get_services
+from ui.text import plain
 from ui.text import inert
 
 PAGE = "scorecard"
@@ -51,10 +52,13 @@ if mine is not None and mine.status == "submitted":
                  query_params={"candidate": interview.candidate_id})
     st.stop()
 
-from interviews.notes import load_notes  # noqa: E402  (only needed while the card is open)
+from interviews.lab_runs import list_lab_runs  # noqa: E402  (only needed while the card is open)
+from interviews.notes import load_notes  # noqa: E402
 
 with session_scope(svc.sessions) as session:
     notes = load_notes(session, viewer=viewer, interview_id=interview.id)
+    runs = list_lab_runs(session, viewer=viewer, candidate_id=interview.candidate_id)
+sv.restore_draft(mine, page=PAGE, interview_id=interview.id)
 ratings = []
 st.markdown("### Questions")
 for qid in kit_questions(bank, interview):
@@ -78,6 +82,11 @@ recommendation = st.radio("Recommendation", list(sv.RECOMMENDATION_LABELS), inde
                           format_func=sv.RECOMMENDATION_LABELS.get, key=f"{PAGE}.recommendation.{interview.id}")
 rationale = st.text_area("Rationale: what you saw, in a few sentences", max_chars=10_000,
                          key=f"{PAGE}.rationale.{interview.id}")
+run_labels = {r.id: f"#{r.id} {r.variant}" + (" (run by staff)" if r.run_by_staff else "") for r in runs}
+attached = st.multiselect("Attach the candidate's lab runs", list(run_labels), key=f"{PAGE}.runs.{interview.id}",
+                          format_func=lambda rid: plain(run_labels[rid])) if runs else []
+sv.keep_draft(svc, viewer, interview.id, ratings=ratings, recommendation=recommendation, rationale=rationale,
+              overrides=overrides, lab_run_ids=attached)
 
 token_key = f"{PAGE}.token.{interview.id}"
 st.session_state.setdefault(token_key, uuid.uuid4().hex)
@@ -92,7 +101,7 @@ if st.button("Submit scorecard", key=f"{PAGE}.submit", type="primary"):
                 card, created = submit_scorecard(session, viewer=viewer, interview_id=interview.id,
                                                  token=st.session_state[token_key], ratings=ratings,
                                                  recommendation=recommendation, rationale=rationale,
-                                                 competency_overrides=overrides)
+                                                 competency_overrides=overrides, lab_run_ids=attached)
         except AlreadySubmitted:  # a double click or another tab got there first: one card, now read-only
             st.rerun()
         except DomainError as exc:
