@@ -52,17 +52,6 @@ def coverage_list(question: Question, result: QuestionMatch) -> None:
         point_row(question, match)
 
 
-def decisions(question: Question, result: QuestionMatch, page: str, version: int) -> list[bool]:
-    """One checkbox per rubric point, preset to the matcher's suggestion; returns what the person decided."""
-    chosen = []
-    for match in result.matches:
-        point = question.rubric[match.index]
-        with st.container(border=True):
-            point_row(question, match)
-            chosen.append(st.checkbox("Covered", value=match.covered, key=f"{page}.decide.{question.id}.{version}.{point.id}"))
-    return chosen
-
-
 def missing_follow_ups(question: Question, result: QuestionMatch) -> None:
     missing = [question.rubric[m.index] for m in result.matches if not m.covered and
                question.rubric[m.index].weight is Weight.must]
