@@ -1,0 +1,84 @@
+"""A candidate (who sees only the candidate screens) practises two questions, records a rating, reopens the first
+attempt from the history, sees the progress chart and downloads the history; the bank's "Practise this" opens a
+question on the practice screen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from question_bank.loader import load_bank
+from tests.conftest import BANK_DIR
+from tests.e2e.helpers import open_screen, sidebar_links, sign_in
+
+HOSTILE = " Maybe we used TensorRT. <b>not bold</b>"
+SECOND = "I would check the confusion matrix per class and look at the worst images first."
+
+
+def first_two():
+    """The first two questions the practice screen offers (by competency, the first competency's first two)."""
+    bank = load_bank(BANK_DIR)
+    practice = [q for q in bank.questions if q.visibility.value == "practice"]
+    competency = next(c.id for c in bank.competencies if any(q.competency == c.id for q in practice))
+    pool = [q for q in practice if q.competency == competency]
+    return pool[0], pool[1]
+
+
+def answer_and_check(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Your answer")
+    expect(box).to_have_count(1)  # the previous question's box is gone, not reused
+    expect(box).to_have_value("")  # never the previous question's answer
+    box.fill(text)
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_text("Missed must points")).to_be_visible()
+
+
+def test_candidate_practises_two_questions_and_reopens_the_first_from_history(page, app_url, screenshot_dir):
+    first, second = first_two()
+    first_prompt, second_prompt = first.prompt, second.prompt
+    first_answer = " ".join(first.model_answer.split(". ")[:3]) + "." + HOSTILE  # a good answer, and some HTML
+    sign_in(page, app_url, "Pia Practice", "Candidate")
+    expect(sidebar_links(page).filter(has_text="Interview notes")).to_have_count(0)  # candidate screens only
+    open_screen(page, "Practice")
+    expect(page.get_by_role("heading", name=first_prompt[:40])).to_be_visible()
+    answer_and_check(page, first_answer)
+    expect(page.get_by_text("<b>not bold</b>", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Record my rating").click()
+    expect(page.get_by_text("Rating recorded")).to_be_visible()
+    expect(page.get_by_text("You recorded", exact=False)).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "practice_feedback.png"))
+
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name=second_prompt[:40])).to_be_visible()
+    answer_and_check(page, SECOND)
+
+    page.get_by_text("History", exact=True).click()
+    expect(page.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("2")
+    page.get_by_role("button", name="Open", exact=True).last.click()  # newest first: the last row is the first
+    expect(page.get_by_role("button", name="Close this attempt")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Attempt of \d{4}-\d\d-\d\d"))).to_be_visible()
+    expect(page.get_by_role("heading", name=first_prompt[:40])).to_be_visible()
+    expect(page.get_by_text("<b>not bold</b>", exact=False).first).to_be_visible()
+    assert "attempt=" in page.url
+    page.get_by_role("button", name="Close this attempt").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "practice_history_reopened.png"))
+    page.get_by_test_id("stPlotlyChart").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "practice_history_chart.png"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    exported = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert exported.startswith("attempt_id,when_utc,question_id") and exported.count("\r\n") >= 3
+    assert "<b>not bold</b>" in exported and SECOND in exported
+
+
+def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
+    sign_in(page, app_url, "Pia Practice", "Candidate")
+    open_screen(page, "Question bank")
+    heading = page.get_by_test_id("stHeading").nth(1).inner_text()
+    page.get_by_role("button", name="Practise this").click()
+    expect(page.get_by_role("heading", name="Practice", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading[:40])).to_be_visible()
+    assert "question=" in page.url
