@@ -73,8 +73,9 @@ def noise_check(card: ReportCard, notes: dict, noise: dict) -> None:
     noisy_images = set(noise.get("images", []))
     flagged = set(notes.get("flagged_images", []))
     real = flagged & noisy_images
-    share = f"{noise.get('boxes', 0)} of {noise.get('of_boxes', 0)} training boxes ({noise.get('share', 0):.0%}) " \
-            f"were corrupted on purpose, in {len(noisy_images)} images"
+    boxes, of_boxes = noise.get("boxes", 0), noise.get("of_boxes", 0)
+    share = f"{boxes} of {of_boxes} training boxes ({boxes / max(1, of_boxes):.0%}) were corrupted on purpose, " \
+            f"in {len(noisy_images)} images"
     if not notes.get("mentions_label_noise"):
         card.add("label_noise", "Label noise noticed", FAIL, f"the notes do not mention wrong labels; {share}")
     elif flagged:

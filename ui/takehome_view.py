@@ -83,7 +83,7 @@ def submissions_table(submissions: list[Submission], counted: Submission | None)
              "counts": counted is not None and s.version == counted.version,
              "grading": STATE_LABELS.get(s.state, s.state) + (f" ({s.progress:.0%})" if s.state == "running" else "")}
             for s in submissions]
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _figure(value: float | None, form: str) -> str:
@@ -107,7 +107,8 @@ def report_card(card: dict, review: dict, page: str) -> dict:
     for check in sorted(card.get("checks", []), key=lambda c: order.get(c["id"], len(order))):
         icon = RESULT_ICONS.get(check["result"], ":material/help:")
         how = "automatic" if check.get("automatic", True) else "reviewer"
-        st.markdown(f"{icon} **{inert(check['title'])}** · {check['result']} ({how})  \n{inert(check['detail'])}")
+        st.markdown(f"{icon} **{inert(check['title'])}** · {check['result']} ({how})")
+        st.markdown(inert(check["detail"]))  # apart from the icon: the detail may quote the submission's names
         if not check.get("automatic", True) or check["result"] == "review":
             ticks[check["id"]] = st.checkbox("Reviewer: this holds", value=bool(review.get(check["id"], False)),
                                              key=f"{page}.tick.{check['id']}")

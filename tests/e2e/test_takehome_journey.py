@@ -7,11 +7,14 @@ import os
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from lab.takehome import write_reference_submission
+from lab.takehome import create_takehome, write_reference_submission
+from lab.takehome_store import list_takehomes
 from tests.e2e.server import REPO, running_app
 
 PASSWORD = "a long test password 42"
@@ -30,6 +33,7 @@ with session_scope(session_factory(engine)) as s:
     ada = add_user(s, actor=COMMAND_LINE, name={CANDIDATE!r}, password={PASSWORD!r}, role="candidate")
     record = create_candidate(s, actor=COMMAND_LINE, name={CANDIDATE!r}, stage="onsite")
     link_account(s, actor=COMMAND_LINE, candidate_id=record.id, account_id=ada.account_id)
+    print(record.id)
 """
 
 
@@ -38,9 +42,17 @@ def takehome_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("takehome-data")
     env = {**os.environ, "VIS_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     env.pop("VIS_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-c", SEED], cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
+    seeded = subprocess.run([sys.executable, "-c", SEED], cwd=REPO, env=env, check=True, capture_output=True,
+                            text=True, timeout=120)
     with running_app(data) as url:
-        yield url
+        yield TakehomeApp(url, data, int(seeded.stdout.split()[-1]))
+
+
+@dataclass(frozen=True)
+class TakehomeApp:
+    url: str
+    data: Path
+    candidate_id: int
 
 
 def signed_in(browser, url: str, name: str) -> tuple[object, Page]:
@@ -57,13 +69,13 @@ def signed_in(browser, url: str, name: str) -> tuple[object, Page]:
 
 
 def test_manager_creates_candidate_submits_manager_reads_the_card(browser, takehome_app, screenshot_dir, tmp_path):
-    context, page = signed_in(browser, takehome_app, MANAGER)
+    context, page = signed_in(browser, takehome_app.url, MANAGER)
     page.get_by_role("button", name="Create take-home").click()
     expect(page.get_by_text("created for Ada Candidate")).to_be_visible(timeout=120_000)
     page.screenshot(path=str(screenshot_dir / "takehome_manager_created.png"), full_page=True)
     context.close()
 
-    context, page = signed_in(browser, takehome_app, CANDIDATE)
+    context, page = signed_in(browser, takehome_app.url, CANDIDATE)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the kit").click()
     kit = tmp_path / "kit.zip"
@@ -81,7 +93,7 @@ def test_manager_creates_candidate_submits_manager_reads_the_card(browser, takeh
     page.screenshot(path=str(screenshot_dir / "takehome_candidate_uploaded.png"), full_page=True)
     context.close()
 
-    context, page = signed_in(browser, takehome_app, MANAGER)
+    context, page = signed_in(browser, takehome_app.url, MANAGER)
     page.get_by_role("tab", name="Take-homes and report cards").click()
     expect(page.get_by_text("ONNX contract")).to_be_visible(timeout=240_000)  # the card appears once graded
     expect(page.get_by_text("Do not rank candidates on these absolute scores")).to_be_visible()
@@ -102,15 +114,21 @@ def test_a_fork_bomb_submission_gets_a_clear_line_and_the_app_stays_up(browser, 
     with zipfile.ZipFile(hostile, "w") as archive:
         for path in folder.iterdir():
             archive.write(path, path.name)
-    context, page = signed_in(browser, takehome_app, CANDIDATE)
+    root = takehome_app.data / "takehomes"
+    if not list_takehomes(root, candidate_id=takehome_app.candidate_id):  # this test may run alone
+        create_takehome(candidate_name=CANDIDATE, candidate_id=takehome_app.candidate_id, root=root,
+                        sizes={"train": 8, "val": 4, "test": 12})
+    context, page = signed_in(browser, takehome_app.url, CANDIDATE)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(hostile))
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_text("received and kept.")).to_be_visible()
     context.close()
 
-    context, page = signed_in(browser, takehome_app, MANAGER)
+    context, page = signed_in(browser, takehome_app.url, MANAGER)
     page.get_by_role("tab", name="Take-homes and report cards").click()
     expect(page.get_by_text("stopped by the sandbox's process limit")).to_be_visible(timeout=240_000)
     expect(page.get_by_test_id("stMetricValue").filter(has_text="did not run")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "takehome_fork_bomb_card.png"), full_page=True)
+    page.get_by_text("stopped by the sandbox's process limit").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "takehome_fork_bomb_lines.png"))
     context.close()

@@ -110,3 +110,29 @@ def test_a_link_opens_that_takehome_and_a_bad_link_is_harmless(fresh_services):
     assert at.selectbox(key="takehome.pick").value == first.id
     at = run_page(PAGE, manager, query={"takehome": "../../etc"})
     assert not at.exception and at.selectbox(key="takehome.pick").value != first.id
+
+
+def test_hostile_names_and_file_names_on_the_card_render_inert(fresh_services, tmp_path):
+    """A hostile candidate name and a hostile zip entry name (quoted by the intake's refusal) reach the manager's
+    screen only as plain text (tests.security.inert_check walks every markdown context)."""
+    import stat
+    import zipfile
+
+    from lab.takehome import create_takehome, upload_submission
+    from tests.security.inert_check import inspect
+
+    hostile = "[click me](https://evil.example/phish) <img src=x onerror=alert(1)>"
+    manager = make_user("Mo Manager", "manager")
+    made = create_takehome(candidate_name=hostile, root=_root(), sizes={"train": 4, "val": 2, "test": 2})
+    bundle = tmp_path / "h.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        info = zipfile.ZipInfo("![pixel](https://evil.example/pixel.png)")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    upload_submission(made.id, bundle.read_bytes(), "<b>evil</b>.zip", uploaded_by=hostile, root=_root())
+    grade_version(made.id, 1, root=_root())
+    at = run_page(PAGE, manager)
+    assert not at.exception
+    problems, carried = inspect(at)
+    assert not problems, problems
+    assert carried, "the hostile text must reach the page, or this proves nothing"
