@@ -66,6 +66,7 @@ def build_world() -> World:
     interview_id = make_interview(candidate_id, users["interviewer"], kit_id=KIT)
     _fill_interview(svc, users["interviewer"], interview_id, candidate_id)
     _decide(svc, users["manager"], candidate_id)
+    _practise(svc, users["candidate"], svc.bank.question(ids[0]))
     return World(users, ids, candidate_id, interview_id)
 
 
@@ -118,3 +119,13 @@ def _decide(svc, manager, candidate_id: int) -> None:
     with session_scope(svc.sessions) as session:
         record_decision(session, actor=manager.identity, candidate_id=candidate_id, outcome="hold",
                         reason=f"hold: {hostile(4)} {hostile(6)}")
+
+
+def _practise(svc, candidate, question) -> None:
+    from interviews.db import session_scope
+    from interviews.practice import record_attempt
+
+    with session_scope(svc.sessions) as session:
+        record_attempt(session, viewer=candidate.identity, question_id=question.id, competency=question.competency,
+                       answer=f"my answer {hostile(5)} {hostile(7)}", covered_points=[question.rubric[0].id],
+                       total_points=len(question.rubric), suggested_rating=2, coverage=0.5, analysis=[])
