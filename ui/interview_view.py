@@ -73,8 +73,10 @@ def _save(svc, viewer, interview_id: int, question_id: str, text: str, base: int
     return NotesState(text, saved.version)
 
 
-def notes_panel(svc, viewer, interview_id: int, question_id: str, *, read_only: bool) -> NotesState:
-    """The autosaved notes box for one interview question; returns the text the matches should read."""
+def notes_panel(svc, viewer, interview_id: int, question_id: str, *, read_only: str = "") -> NotesState:
+    """The autosaved notes box for one interview question; returns the text the matches should read.
+
+    ``read_only``: why the viewer may not write here (shown instead of the box), or "" when they may."""
     box, state_key, gen_key = (_k("box", interview_id, question_id), _k("notes", interview_id, question_id),
                                _k("generation", interview_id, question_id))
     doc = f"{interview_id}:{question_id}"
@@ -87,7 +89,7 @@ def notes_panel(svc, viewer, interview_id: int, question_id: str, *, read_only: 
         acknowledge(box, draft.seq)
         st.session_state[state_key] = state
     if read_only:
-        st.info("Your scorecard for this interview is submitted: the notes are read-only now.")
+        st.info(read_only)
         st.text(state.text or "(no notes)")
         return state
     if state.conflict is not None:

@@ -34,7 +34,12 @@ warm_points(question.rubric, encoder=svc.encoder())  # the first match then only
 
 iv.question_brief(question)
 me = next((m for m in interview.panel if m.account_id == viewer.account_id), None)
-notes = iv.notes_panel(svc, viewer, interview.id, question.id, read_only=bool(me and me.submitted))
+if me is None:
+    why = "You are not on this interview's panel: its interviewers take the notes. Your own notes would go in an " \
+          "interview you sit on."
+else:
+    why = "Your scorecard for this interview is submitted: the notes are read-only now." if me.submitted else ""
+notes = iv.notes_panel(svc, viewer, interview.id, question.id, read_only=why)
 iv.discarded_text(interview.id, question.id)
 st.page_link("views/scorecard.py", label="Open the scorecard for this interview", icon=":material/rate_review:",
              query_params={"interview": interview.id})

@@ -133,3 +133,30 @@ def test_notes_are_shown_inert(setup):
                     "<img src=x onerror=alert(1)> **bold** [link](http://evil)", 1, 0)
     assert not at.exception
     assert not any("<img" in m.value for m in at.markdown), "user text never reaches markdown unescaped"
+
+
+def test_a_manager_off_the_panel_reads_the_brief_but_gets_no_notes_box(setup):
+    manager = make_user("Mia Manager", "manager")
+    at = open_notes(manager, setup["a"])
+    assert not at.exception
+    assert any("not on this interview's panel" in i.value for i in at.info)
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    at = send_draft(at, setup["a"], "a manager's forged draft", 1, 0)
+    assert stored(setup["ivy"], setup["a"], qid).text == ""
+
+
+def test_notes_are_read_only_after_the_scorecard_is_submitted(setup):
+    from interviews.cards import Rating
+    from interviews.db import session_scope
+    from interviews.scorecards import submit_scorecard
+
+    ivy = setup["ivy"]
+    at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "before submitting", 1, 0)
+    qid = at.radio(key=f"interview.question.{setup['a']}").value
+    question = services().bank.question(qid)
+    with session_scope(services().sessions) as session:
+        submit_scorecard(session, viewer=ivy.identity, interview_id=setup["a"], token="t1",
+                         ratings=[Rating(qid, question.competency, 3)], recommendation="yes", rationale="ok")
+    at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "after submitting", 1, 1)
+    assert any("read-only" in i.value for i in at.info)
+    assert stored(ivy, setup["a"], qid).text == "before submitting"
