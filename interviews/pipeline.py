@@ -82,9 +82,10 @@ def pipeline_options(session: Session, *, viewer: Identity) -> PipelineOptions:
     require_role(viewer, *DECIDERS)
     roles = sorted(r for r in session.scalars(select(Candidate.role_applied).distinct()) if r)
     kits = sorted(session.scalars(select(Interview.kit_id).distinct()))
-    people = session.execute(select(Account.id, Account.name).join(PanelSeat, PanelSeat.account_id == Account.id)
-                             .distinct().order_by(Account.name_key)).all()
-    return PipelineOptions(tuple(roles), STAGE_ORDER, tuple(kits), tuple((i, n) for i, n in people))
+    people = session.execute(select(Account.id, Account.name, Account.name_key)  # PostgreSQL: ORDER BY in DISTINCT
+                             .join(PanelSeat, PanelSeat.account_id == Account.id).distinct()
+                             .order_by(Account.name_key)).all()
+    return PipelineOptions(tuple(roles), STAGE_ORDER, tuple(kits), tuple((i, n) for i, n, _ in people))
 
 
 def pipeline_rows(session: Session, *, viewer: Identity, role: str | None = None, stage: str | None = None,
