@@ -95,6 +95,7 @@ def test_interview_loop(browser, app_url, screenshot_dir):
     page.screenshot(path=str(screenshot_dir / "interview_notes_autosave.png"), full_page=True)
     ann_url = page.url
 
+    session_cookies(page, context, present=True)
     page.reload()  # F5 mid-interview: still signed in, same interview and question, the draft is there
     expect(notes_box(page)).to_have_value(re.compile("^Ann: TRT fp16 engine"))
     expect(page.get_by_text("Signed in as Ivy Interviewer")).to_be_visible()
@@ -164,4 +165,22 @@ def test_a_link_asks_for_sign_in_then_opens_the_page(browser, app_url, screensho
     fill_sign_in(page, "Lou Link")
     expect(page.get_by_role("heading", name="Scorecards", level=1)).to_be_visible()
     assert page.url.rstrip("/").endswith("/scorecards")
+    [cookie] = session_cookies(page, context, present=True)
+    assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0, "a signed, expiring cookie"
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert session_cookies(page, context, present=False) == [], "sign-out clears the cookie"
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_text("Signed in as Lou Link")).to_have_count(0)
     context.close()
+
+
+def session_cookies(page: Page, context, *, present: bool, within_s: float = 30) -> list[dict]:
+    """The session cookie(s), once the browser has (present) or no longer has (not present) one."""
+    for _ in range(int(within_s * 4)):
+        found = [c for c in context.cookies() if c["name"] == "vis_session"]
+        if bool(found) == present:
+            return found
+        page.wait_for_timeout(250)
+    return found
