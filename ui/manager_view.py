@@ -91,6 +91,24 @@ def candidate_namer(by_id: Mapping[int, object], labels: Mapping[int, str] | Non
     return name
 
 
+def choose_candidate(by_id: Mapping[int, object], page: str) -> int:
+    """A candidate select box kept in the URL (``?candidate=ID``); an unknown id in a link says so plainly."""
+    try:
+        wanted = int(st.query_params.get("candidate", ""))
+    except ValueError:
+        wanted = None
+    if wanted is not None and wanted not in by_id:
+        st.error(f"Candidate #{wanted} does not exist: choose one from the list.")
+        wanted = None
+    if wanted is not None and st.session_state.get(f"{page}.url") != wanted:
+        st.session_state[f"{page}.chosen"] = wanted
+        st.session_state[f"{page}.url"] = wanted
+    chosen = st.selectbox("Candidate", list(by_id), key=f"{page}.chosen", format_func=candidate_namer(by_id))
+    st.query_params["candidate"] = str(chosen)
+    st.session_state[f"{page}.url"] = chosen
+    return chosen
+
+
 def pipeline_filters(options: PipelineOptions, page: str) -> dict[str, object]:
     """Role, stage, kit and interviewer pickers; returns the filters for :func:`interviews.pipeline.pipeline_rows`."""
     cols = st.columns(4)

@@ -26,20 +26,7 @@ if not candidates:
     st.info("No candidates yet: add them on the Candidates screen.")
     st.stop()
 by_id = {c.id: c for c in candidates}
-try:
-    wanted = int(st.query_params.get("candidate", ""))
-except ValueError:
-    wanted = None
-if wanted is not None and wanted not in by_id:
-    st.error(f"Candidate #{wanted} does not exist: choose one from the list.")
-    wanted = None
-if wanted is not None and st.session_state.get(f"{PAGE}.url") != wanted:
-    st.session_state[f"{PAGE}.chosen"] = wanted
-    st.session_state[f"{PAGE}.url"] = wanted
-candidate_id = st.selectbox("Candidate", list(by_id), key=f"{PAGE}.chosen",
-                            format_func=view.candidate_namer(by_id))
-st.query_params["candidate"] = str(candidate_id)
-st.session_state[f"{PAGE}.url"] = candidate_id
+candidate_id = view.choose_candidate(by_id, PAGE)
 
 try:
     with session_scope(svc.sessions) as session:
