@@ -263,8 +263,10 @@ class _Run:
                 args += ["--symlink", os.readlink(path), str(path)]
             elif path.is_dir():
                 args += ["--ro-bind", str(path), str(path)]
+        tmp_size = str(self.limits.tmp_mb * 2**20)
         args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev",
-                 "--size", str(self.limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+                 "--size", tmp_size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",  # /dev's own tmpfs is unsized
+                 "--size", tmp_size, "--tmpfs", "/tmp"]
         for source, dest, writable in binds:
             args += ["--bind" if writable else "--ro-bind", str(source), dest]
         env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",

@@ -90,7 +90,7 @@ def test_files_outside_the_job_cannot_be_read(tmp_path):
 def test_writes_land_only_in_the_job_folder(tmp_path):
     outside = tmp_path / "outside.txt"
     result = run_script(tmp_path, f"""
-        for path in ({str(outside)!r}, "/usr/evil", "/evil", "/job/inside.txt", "/tmp/scratch"):
+        for path in ({str(outside)!r}, "/usr/evil", "/evil", "/dev/evil", "/job/inside.txt", "/tmp/scratch"):
             try:
                 open(path, "w").write("x"); print(path, "written")
             except OSError as exc:
@@ -99,7 +99,20 @@ def test_writes_land_only_in_the_job_folder(tmp_path):
     assert not outside.exists()
     assert (tmp_path / "job" / "inside.txt").read_text() == "x"
     assert f"{outside} refused" in result.stdout and "/usr/evil refused" in result.stdout
-    assert "/evil refused" in result.stdout
+    assert "/evil refused" in result.stdout and "/dev/evil refused" in result.stdout
+
+
+def test_the_scratch_tmpfs_are_sized(tmp_path):
+    result = run_script(tmp_path, """
+        for folder in ("/tmp", "/dev/shm"):
+            try:
+                with open(folder + "/fill", "wb") as f:
+                    f.write(bytes(12 * 2**20))
+                print(folder, "took 12 MB")
+            except OSError as exc:
+                print(folder, "full", exc.errno)
+    """, replace(QUICK, tmp_mb=8))
+    assert result.stdout.split("\n")[:2] == ["/tmp full 28", "/dev/shm full 28"]  # ENOSPC
 
 
 def test_a_fork_bomb_hits_the_process_limit(tmp_path):
