@@ -28,7 +28,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_CACHE_DIR", ".cache", "Folder for artefacts built at set-up: the ONNX embedding model, the demo data set."),
     Setting("VIS_BANK_DIR", "question_bank/data", "Folder holding the question bank's YAML files."),
     Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (the fastest ONNX export built, else torch), onnx, onnx-int8, "
-            "onnx-int8-l2, onnx-int8-l2ft (the two-layer cut fine-tuned for rubric matching) or torch."),
+            "onnx-int8-l2 or torch."),
     Setting("VIS_MAX_TEXT_CHARS", "20000", "Longest note or answer the matcher reads; longer text is cut with a notice."),
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
@@ -39,7 +39,6 @@ SETTINGS: tuple[Setting, ...] = (
             "(one worker beside the app); redis://host:6379/0 for workers on several machines."),
     Setting("VIS_QUEUE_LEASE_S", "60", "Seconds without a heartbeat after which a running job counts as lost with its "
             "worker: it is queued again once, then failed."),
-    Setting("VIS_STAFF_CODE", "", "Access code needed to create interviewer or manager accounts; empty means none."),
     Setting("VIS_CANDIDATE_SIGNUP", "on", "on: anyone may sign up as a candidate; off: only by an admin's invitation "
             "(the first account on an empty database, the admin, can always sign up)."),
     Setting("VIS_SEED_DEMO", "on", "on: `make run` fills an empty database with the labelled demo workspace "
@@ -70,7 +69,6 @@ class Settings:
     candidate_signup: bool = True
     seed_demo: bool = True
     signin_max_lock_s: float = 300.0
-    staff_code: str = field(default="", repr=False)
     raw: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -81,9 +79,8 @@ class Settings:
         data_dir = _resolve(raw["VIS_DATA_DIR"])
         url = raw["VIS_DATABASE_URL"] or f"sqlite:///{data_dir / 'studio.db'}"
         embedder = raw["VIS_EMBEDDER"]
-        if embedder not in {"auto", "onnx", "onnx-int8", "onnx-int8-l2", "onnx-int8-l2ft", "torch"}:
-            raise ValueError("VIS_EMBEDDER must be auto, onnx, onnx-int8, onnx-int8-l2, onnx-int8-l2ft or torch, "
-                             f"not {embedder!r}")
+        if embedder not in {"auto", "onnx", "onnx-int8", "onnx-int8-l2", "torch"}:
+            raise ValueError(f"VIS_EMBEDDER must be auto, onnx, onnx-int8, onnx-int8-l2 or torch, not {embedder!r}")
         return cls(
             data_dir=data_dir,
             database_url=url,
@@ -99,7 +96,6 @@ class Settings:
             candidate_signup=_switch(raw, "VIS_CANDIDATE_SIGNUP"),
             seed_demo=_switch(raw, "VIS_SEED_DEMO"),
             signin_max_lock_s=float(_positive_int(raw, "VIS_SIGNIN_MAX_LOCK_S")),
-            staff_code=source.get("VIS_STAFF_CODE", ""),
             raw=raw,
         )
 

@@ -38,7 +38,7 @@ from interviews.tables import Account, WorkspaceMeta
 
 __all__ = ["Account", "AuthError", "Identity", "NameTaken", "ROLES", "STAFF_ROLES", "ROLE_LABELS", "MIN_PASSWORD",
            "sign_up", "sign_in", "identity_of", "count_accounts", "create_account", "verify_password",
-           "normalise_name", "name_key", "authenticate", "account_for_sso", "demo_credentials", "DemoCredential"]
+           "normalise_name", "name_key", "account_for_sso", "demo_credentials", "DemoCredential"]
 
 
 @dataclass(frozen=True)
@@ -124,17 +124,6 @@ def sign_in(session: Session, *, name: str, password: str, client: str = "", now
 
 def verify_password(password: str, stored: str) -> bool:
     return verify(password, stored)[0]
-
-
-def authenticate(session: Session, *, name: str, password: str, role: str = "candidate", staff_code: str = "",
-                 given_code: str = "") -> Identity:
-    """Transitional, for the sign-in form of the first version until the UI calls sign_in/sign_up itself:
-    signs in an existing account, else signs up (the first account becomes the admin, later ones candidates;
-    a staff role is never granted here). ``role``, ``staff_code`` and ``given_code`` are ignored."""
-    del role, staff_code, given_code
-    if find_account(session, normalise_name(name)) is not None or not normalise_name(name):
-        return sign_in(session, name=name, password=password)
-    return sign_up(session, name=name, password=password)
 
 
 def account_for_sso(session: Session, *, email: str, name: str, allow_candidate_signup: bool = True) -> Identity | None:
