@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(MODEL_STAMP): $(STAMP) scoring/build.py $(wildcard scoring/data/minilm-l2-finetuned.safetensors)
+$(MODEL_STAMP): $(STAMP) scoring/build.py
 	$(PY) -m scoring.build
 	@mkdir -p $(dir $@) && touch $@
 

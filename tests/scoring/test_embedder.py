@@ -170,7 +170,7 @@ def test_every_backend_is_a_setting_value():
     assert embedder.ONNX_VARIANTS["onnx-int8-l2"].layers == (0, 5)
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "onnx-int8-l2", "onnx-int8-l2ft"])
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "onnx-int8-l2"])
 def test_each_onnx_variant_needs_the_build(tmp_path, backend):
     with pytest.raises(embedder.EmbedderUnavailable, match="scoring.build"):
         embedder.load_encoder(backend, folder=tmp_path)
@@ -238,4 +238,8 @@ def test_two_layer_export_matches_the_cut_torch_model():
 def test_shipped_classifier_was_fitted_on_the_auto_encoder():
     from scoring.classifier import load_classifier
 
-    assert load_classifier().info["embedder"] == embedder.AUTO_ORDER[0]
+    from scoring.adapter import load_adapter
+
+    adapter = load_adapter()
+    base = embedder.AUTO_ORDER[0]
+    assert load_classifier().info["embedder"] == (f"{base}+adapter" if adapter and adapter[1] == base else base)

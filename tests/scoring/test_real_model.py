@@ -15,11 +15,12 @@ POINTS = ["Builds a TensorRT FP16 or INT8 engine on the Jetson itself",
 
 @pytest.fixture(scope="module")
 def encoder():
+    from scoring.adapter import adapt
     from scoring.build import build
     from scoring.embedder import CachedEncoder, load_encoder
 
     build(log=lambda _m: None)
-    return CachedEncoder(load_encoder("auto"))
+    return CachedEncoder(adapt(load_encoder("auto")))  # as scoring.embedder.get_encoder() serves it
 
 
 def test_shorthand_negation_and_name_drop(encoder):
@@ -36,8 +37,35 @@ def test_substance_counts(encoder):
 
 
 def test_project_test_questions_f1(encoder):
-    from scoring.evaluate import evaluate, read_rows
+    from scoring.evaluate import evaluate
+    from scoring.labelled import load_labelled
     from scoring.train import DATA_DIR
 
-    report = evaluate(read_rows(DATA_DIR / "labelled_test.jsonl"), encoder=encoder)
-    assert report["f1"] >= 0.85
+    rows = load_labelled([DATA_DIR / "labelled_test.jsonl"])  # matched as match_question does, with examples
+    assert all(r.product_path for r in rows)
+    report = evaluate(rows, encoder=encoder)
+    assert report["f1"] >= 0.88
+
+
+def test_misconceptions_and_hedges_never_count(encoder):
+    from scoring.matcher import HEDGED, MISSTATED
+
+    point = ["Explains that larger batches raise throughput but also raise per-request latency"]
+    wrong, = match_rubric("Thinks a bigger batch lowers latency per request.", point, encoder=encoder)
+    assert not wrong.covered and wrong.reason == MISSTATED
+    unsure, = match_rubric("Not sure, maybe bigger batches raise throughput but add latency?", point, encoder=encoder)
+    assert not unsure.covered and unsure.reason == HEDGED
+    right, = match_rubric("Bigger batches push throughput up, but each request waits longer.", point, encoder=encoder)
+    assert right.covered
+
+
+@pytest.mark.parametrize("text", ["", "😀" * 500, "<script>alert(1)</script><p>TRT fp16</p>",
+                                  "Wir haben die Engine mit TensorRT gebaut und die Genauigkeit geprüft.",
+                                  "Built a TensorRT FP16 engine on the Jetson. " * 2500])
+def test_bad_input_gets_a_result(encoder, text):
+    from scoring.matcher import analyse_rubric
+
+    result = analyse_rubric(text, POINTS * 5, encoder=encoder)  # fifteen points
+    assert len(result.matches) == 15
+    assert result.truncated == (len(text) > 20_000)
+    assert all(m.span is None or 0 <= m.span[0] < m.span[1] <= result.chars_matched for m in result.matches)
