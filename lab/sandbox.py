@@ -42,7 +42,7 @@ from lab.sandbox_procs import (
     kill_uid,
     outliving,
     reachable,
-    tree_size,
+    tree_usage,
     uid_pids,
     uid_slot,
 )
@@ -67,6 +67,7 @@ class SandboxLimits:
     nproc: int = 128  # processes and threads (onnxruntime starts one thread per core)
     fsize_mb: int = 64  # largest file the job may write
     disk_mb: int = 256  # what the job may add to its folder
+    max_files: int = 5000  # files and folders the job may add to its folder (inodes)
     tmp_mb: int = 64  # the tmpfs at /tmp
     nofile: int = 256
 
@@ -193,7 +194,8 @@ class _Run:
 
     def _watch(self, child: subprocess.Popen, started: float) -> str | None:
         next_disk_check = 0.0
-        quota = tree_size(self.job_dir) + self.limits.disk_mb * 2**20  # what the job may add to its folder
+        used, entries = tree_usage(self.job_dir, 10**9)
+        quota, max_entries = used + self.limits.disk_mb * 2**20, entries + self.limits.max_files  # what it may add
         while child.poll() is None:
             now = time.monotonic()
             if now - started > self.limits.wall_s:
@@ -201,7 +203,8 @@ class _Run:
                 return "wall-clock limit"
             if now >= next_disk_check:
                 next_disk_check = now + 0.25
-                if tree_size(self.job_dir) > quota:
+                used, entries = tree_usage(self.job_dir, max_entries)
+                if used > quota or entries > max_entries:
                     _kill_now(child)
                     return "disk quota"
             time.sleep(0.02)
@@ -214,7 +217,7 @@ class _Run:
             layers.append(f"unprivileged uid {self.uid}")
         layers += [f"rlimits nproc={lim.nproc} as={lim.memory_mb} MB cpu={lim.cpu_s} s fsize={lim.fsize_mb} MB",
                    "bubblewrap: no network, own pid namespace, read-only root, /job writable",
-                   f"wall clock {lim.wall_s:g} s, job folder quota {lim.disk_mb} MB"]
+                   f"wall clock {lim.wall_s:g} s, job folder quota {lim.disk_mb} MB and {lim.max_files} files"]
         return layers
 
     def _command(self, cgroups: JobCgroups) -> list[str]:

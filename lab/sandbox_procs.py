@@ -28,15 +28,19 @@ def kill_pids(pids: Iterable[int]) -> None:
             pass
 
 
-def tree_size(root: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(root):
+def tree_usage(root: Path, max_entries: int) -> tuple[int, int]:
+    """(bytes on disk, entries) under ``root``; the walk stops once it has seen more than ``max_entries``."""
+    total = entries = 0
+    for dirpath, dirs, files in os.walk(root):
+        entries += len(dirs) + len(files)
+        if entries > max_entries:
+            break
         for name in files:
             try:
                 total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
             except OSError:
                 continue
-    return total
+    return total, entries
 
 
 def chown_tree(root: Path, uid: int) -> None:

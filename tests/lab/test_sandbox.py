@@ -194,3 +194,14 @@ def test_a_sandbox_that_cannot_start_says_so(tmp_path):
     job.mkdir()
     with pytest.raises(SandboxUnavailable, match="could not start"):
         run_sandboxed(["python", "-c", "print(1)"], job, QUICK, extra_ro=[tmp_path / "no-such-folder"])
+
+
+def test_a_flood_of_empty_files_stops_at_the_file_count_quota(tmp_path):
+    result = run_script(tmp_path, """
+        import os
+        os.makedirs("/job/flood")
+        for i in range(10**6):
+            open(f"/job/flood/{i}", "w").close()
+    """, replace(QUICK, max_files=2000))
+    assert result.stopped_by == "disk quota"
+    assert len(os.listdir(tmp_path / "job" / "flood")) < 200_000
