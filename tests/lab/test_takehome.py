@@ -112,3 +112,27 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(made, data, name, message
     with pytest.raises(TakehomeDataError, match=message):
         upload_submission(takehome.id, data, name, root=root)
     assert len(list_submissions(takehome.id, root)) == before
+
+
+def test_conveyor_parts_are_deterministic_and_their_boxes_hold_the_parts():
+    import numpy as np
+
+    from demo_models import conveyor
+    from demo_models.generate import image_rng
+
+    first, boxes = conveyor.render_sample(image_rng(5, 0, 3))
+    again, same = conveyor.render_sample(image_rng(5, 0, 3))
+    assert np.array_equal(first, again) and boxes == same
+    inside, outside, counts = [], [], [0, 0, 0]
+    for i in range(40):
+        image, parts = conveyor.render_sample(image_rng(9, 0, i))
+        gray = image.mean(axis=2)
+        mask = np.zeros(gray.shape, bool)
+        for p in parts:
+            assert 0 <= p.x1 < p.x2 <= 160 and 0 <= p.y1 < p.y2 <= 160
+            mask[p.y1:p.y2, p.x1:p.x2] = True
+            counts[p.label] += 1
+        inside.append(gray[mask].max() if mask.any() else 0)
+        outside.append(np.percentile(gray[~mask], 99))
+    assert np.median(inside) > np.median(outside) + 40  # bright metal parts on a dark belt, inside their boxes
+    assert counts[0] > counts[1] > counts[2] > 0  # bolts, nuts, washers: imbalanced
