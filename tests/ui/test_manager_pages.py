@@ -181,3 +181,25 @@ def test_calibration_shows_offsets_alpha_and_flags(world):
 def test_calibration_with_no_cards_says_so(fresh_services):
     at = run_app("views/calibration.py", make_user("Mia Manager", "manager"))
     assert not at.exception and "No submitted scorecards yet" in at.info[0].value
+
+
+def test_pipeline_shows_the_counted_take_home_result(world):
+    from datetime import datetime, timedelta, timezone
+
+    from lab.takehome_store import (Takehome, add_submission, allocate_id, default_root, locked, save_takehome,
+                                    update_submission)
+
+    now = datetime.now(timezone.utc)
+    with locked(default_root()):
+        assert allocate_id(default_root()) == 1
+    takehome = Takehome(id=1, candidate_name="Bob Builder", candidate_id=world["bob"], domain="surface-defects", seed=1,
+                        hours=48, created_at=now.isoformat(), deadline=(now + timedelta(days=2)).isoformat(),
+                        created_by="Mia Manager", summary={})
+    save_takehome(takehome)
+    add_submission(takehome, b"zip", "sub.zip", "Bob Builder", "0" * 64)
+    update_submission(1, 1, state="done", report={"f1": 0.8, "map50": 0.71, "p50_ms": 12.6})
+    at = run_app("views/pipeline.py", world["manager"])
+    table = at.dataframe[0].value
+    bob = table[table["candidate"] == "Bob Builder"].iloc[0]
+    assert bob["take-home"] == "Take-home #1 (surface-defects): version 1, F1 0.800, mAP@50 0.710, p50 12.60 ms"
+    assert table[table["candidate"] == "Ada Lovelace"].iloc[0]["take-home"] == ""
