@@ -5,6 +5,7 @@ reject, a stage change made through :func:`interviews.candidates.move_stage`, so
 carries it too. Hold keeps the stage. Only hiring managers and admins decide; the reasons are internal, so
 candidates never read them (interviewers do not either: decisions are the committee's).
 
+The same decider sending the same decision again within a minute (a double click) gets the first one back.
 Two managers deciding at once: a decision names the stage the manager saw (``expected_stage``); when the
 candidate has moved since, the second decision is refused with a :class:`~interviews.errors.Conflict` instead of
 silently moving the candidate twice.
@@ -13,7 +14,7 @@ silently moving the candidate twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -30,6 +31,7 @@ OUTCOME_LABELS = {"advance": "Advance", "hold": "Hold", "reject": "Reject"}
 FORWARD = ("applied", "screen", "onsite", "take-home", "offer", "hired")
 DECIDERS = ("admin", "manager")
 MAX_REASON_CHARS = 2000
+REPEAT_WINDOW = timedelta(seconds=60)  # the same decision again within this time is the same decision
 
 
 class Decision(Base):
@@ -115,6 +117,9 @@ def record_decision(session: Session, *, actor: Identity, candidate_id: int, out
         raise Invalid(f"The reason may hold at most {MAX_REASON_CHARS:,} characters; this one has {len(reason):,}. "
                       "Nothing was saved: shorten it and record the decision again.")
     row = candidates.load(session, candidate_id)
+    repeated = _same_decision_just_made(session, actor, candidate_id, outcome, reason)
+    if repeated is not None:
+        return repeated  # a double click (or a resent form): one decision, not two
     current = row.stage
     if expected_stage is not None and expected_stage != current:
         raise Conflict(f"{row.name} moved to the stage {current!r} a moment ago (someone else decided): "
@@ -128,6 +133,15 @@ def record_decision(session: Session, *, actor: Identity, candidate_id: int, out
     session.add(decision)
     session.flush()
     return _info(decision)
+
+
+def _same_decision_just_made(session: Session, actor: Identity, candidate_id: int, outcome: str,
+                             reason: str) -> DecisionInfo | None:
+    last = session.scalar(select(Decision).where(Decision.candidate_id == candidate_id)
+                          .order_by(Decision.id.desc()).limit(1))
+    if last is None or (last.actor_id, last.outcome, last.reason) != (actor.account_id or None, outcome, reason):
+        return None
+    return _info(last) if utcnow() - as_utc(last.at) <= REPEAT_WINDOW else None
 
 
 def list_decisions(session: Session, *, viewer: Identity, candidate_id: int) -> list[DecisionInfo]:

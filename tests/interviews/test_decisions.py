@@ -82,3 +82,19 @@ def test_a_second_manager_on_a_stale_screen_gets_a_conflict_not_a_double_move(se
 def test_stage_order_helpers():
     assert next_stage("applied") == "screen" and next_stage("hired") is None and next_stage("rejected") is None
     assert advance_targets("offer") == ("hired",) and advance_targets("rejected") == ()
+
+
+def test_a_double_click_records_one_decision_and_moves_once(sessions):
+    ws = build_workspace(sessions)
+    made = []
+    for _ in range(2):
+        with session_scope(sessions) as s:
+            made.append(record_decision(s, actor=ws.manager, candidate_id=ws.bob, outcome="advance", reason="go",
+                                        expected_stage="screen"))
+    assert made[0] == made[1]
+    with session_scope(sessions) as s:
+        assert len(list_decisions(s, viewer=ws.manager, candidate_id=ws.bob)) == 1
+        assert get_candidate(s, viewer=ws.manager, candidate_id=ws.bob).stage == "onsite"
+        again = record_decision(s, actor=ws.manager, candidate_id=ws.bob, outcome="advance", reason="go on",
+                                expected_stage="onsite")
+    assert again.to_stage == "take-home", "a new reason is a new decision"
