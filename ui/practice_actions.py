@@ -94,9 +94,27 @@ class Practice:
                 else "By competency"
 
     def move_to(self, qid: str) -> None:
+        self.settle_rating()
         st.session_state[QID] = qid
         st.session_state.pop(started_key(qid), None)  # the timer starts again on arrival
         st.query_params["question"] = qid
+
+    def settle_rating(self) -> None:
+        """Moving on from a checked answer whose rating was not recorded records the one shown (the suggestion,
+        or the candidate's adjustment), so that spaced repetition learns from every attempt."""
+        current = st.session_state.get(QID)
+        last = st.session_state.get(last_key(current)) if current else None
+        if last is None:
+            return
+        try:
+            with session_scope(self.svc.sessions) as s:
+                info = get_attempt(s, viewer=self.viewer, attempt_id=last)
+                if info.summary.rating is None:
+                    rating = st.session_state.get(f"{PAGE}.rating.{last}", info.summary.suggested_rating)
+                    record_rating(s, viewer=self.viewer, attempt_id=last, rating=rating)
+                    flash("info", f"Your rating for the previous question ({rating}) was recorded for review.")
+        except DomainError as exc:
+            flash("error", str(exc))
 
     def practise(self, qid: str) -> None:
         """From the history's recommendations: practise ``qid`` within its competency."""

@@ -73,8 +73,9 @@ def question_header(bank: Bank, question: Question) -> None:
 
 def timer_setting() -> int | None:
     """The time limit per answer in seconds, or None for no timer."""
-    minutes = st.number_input("Timer per answer (minutes; 0 = no timer)", min_value=0, max_value=60, step=1,
-                              key=f"{PAGE}.timer_min", help="Time used is recorded with every attempt either way.")
+    minutes = st.columns([1, 2])[0].number_input(
+        "Timer per answer (minutes; 0 = no timer)", min_value=0, max_value=60, step=1, key=f"{PAGE}.timer_min",
+        help="Time used is recorded with every attempt either way.")
     return int(minutes) * 60 if minutes else None
 
 

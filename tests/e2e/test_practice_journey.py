@@ -52,7 +52,13 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
 
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name=second_prompt[:40])).to_be_visible()
+    timer = page.get_by_role("spinbutton", name="Timer per answer (minutes; 0 = no timer)")
+    timer.fill("2")
+    timer.press("Enter")
+    expect(page.get_by_text("Time left", exact=False)).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "practice_question.png"))
     answer_and_check(page, SECOND)
+    expect(page.get_by_test_id("stMetricValue").nth(3)).to_contain_text("of 2:00")
 
     page.get_by_text("History", exact=True).click()
     expect(page.get_by_test_id("stPlotlyChart")).to_be_visible()

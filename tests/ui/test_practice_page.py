@@ -216,3 +216,39 @@ def test_hostile_questions_and_answers_stay_inert_in_feedback_history_and_chart(
     problems, carried = inspect(at)
     assert not problems, problems[:5]
     assert carried
+
+
+def test_moving_on_records_the_rating_shown_so_review_learns_from_every_attempt(ada):
+    at = run_page(PAGE, ada)
+    qid = at.session_state["practice.qid"]
+    at = check(at, ANSWER)
+    [saved] = attempts()
+    at.radio(key=f"practice.rating.{saved.id}").set_value(4).run()  # adjusted, not recorded
+    at.button(key="practice.next").click().run()
+    assert "was recorded for review" in at.info[0].value
+    with session_scope(services().sessions) as s:
+        assert get_attempt(s, viewer=ada.identity, attempt_id=saved.id).summary.rating == 4
+        assert [st.question_id for st in review_states(s, viewer=ada.identity)] == [qid]
+
+
+def test_questions_due_for_review_come_first_on_the_next_visit(ada):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from interviews.tables import PracticeReview
+
+    at = run_page(PAGE, ada)
+    at.button(key="practice.next").click().run()
+    qid = at.session_state["practice.qid"]
+    at = check(at, ANSWER)
+    [saved] = attempts()
+    at.radio(key=f"practice.rating.{saved.id}").set_value(1).run()
+    at.button(key=f"practice.record.{saved.id}").click().run()
+    assert run_page(PAGE, ada).session_state["practice.mode"] == "By competency", "nothing due yet"
+    with session_scope(services().sessions) as s:  # a day later
+        s.execute(update(PracticeReview).values(due=datetime.now(timezone.utc) - timedelta(days=1)))
+    later = run_page(PAGE, ada)
+    assert later.session_state["practice.mode"] == "Due for review"
+    assert later.session_state["practice.qid"] == qid
+    assert "Question 1 of 1" in " ".join(c.value for c in later.caption)
