@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lab.environment import Environment, collect_environment
+from lab.environment import Environment, collect_environment, load_average
 from lab.optimize import GPU_PROVIDERS, SessionConfig, create_session
 
 DEFAULT_INPUT_SIZE = 160
+NOISY_CV = 0.15  # a coefficient of variation above this marks a measurement (or a paired side) as noisy
 _DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8,
            "tensor(int8)": np.int8, "tensor(double)": np.float64}
 
@@ -96,6 +97,9 @@ class LatencyReport:
     gpu_fallback: bool
     reached_cap: bool
     environment: Environment
+    load_avg_before: tuple[float, ...] = ()  # 1, 5 and 15 minute load averages when the measurement started
+    load_avg_after: tuple[float, ...] = ()
+    noise: str = ""  # "noisy" when the model-only CV is above NOISY_CV, else "quiet"
 
     @property
     def p50_ms(self) -> float:
@@ -118,6 +122,8 @@ class LatencyReport:
                       "model_only": LatencyStats(**fields["model_only"]),
                       "end_to_end": LatencyStats(**e2e) if e2e else None,
                       "providers": tuple(fields["providers"]),
+                      "load_avg_before": tuple(fields.get("load_avg_before", ())),
+                      "load_avg_after": tuple(fields.get("load_avg_after", ())),
                       "environment": Environment.from_dict(fields["environment"])})
 
 
@@ -294,6 +300,7 @@ def measure_latency(model_path: Path | str, config: SessionConfig | None = None,
                     inputs: np.ndarray | None = None) -> LatencyReport:
     """Measure ``model_path`` under ``config`` in this process (use :mod:`lab.isolate` for untrusted models)."""
     config, policy, model_path = config or SessionConfig(), policy or MeasurePolicy(), Path(model_path)
+    load_before = load_average()
     prepared = prepare_model(model_path, config, pipeline=pipeline, inputs=inputs)
     shape = prepared.input_shape
     warm_runs, warm_s, model_only, capped = _steady_state(prepared.run, policy)
@@ -308,7 +315,8 @@ def measure_latency(model_path: Path | str, config: SessionConfig | None = None,
         throughput_ips=shape[0] * model_only.n / model_only.total_s, end_to_end=e2e, end_to_end_note=note,
         requested_provider=config.provider.ort_name, providers=prepared.providers,
         gpu_fallback=gpu_fell_back(config, prepared.providers),
-        reached_cap=capped or e2e_capped, environment=collect_environment(),
+        reached_cap=capped or e2e_capped, environment=collect_environment(), load_avg_before=load_before,
+        load_avg_after=load_average(), noise="noisy" if model_only.cv > NOISY_CV else "quiet",
     )
 
 

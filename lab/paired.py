@@ -35,11 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from lab.environment import collect_environment, int8_features, load_average
-from lab.measure import EndToEnd, LatencyStats, file_sha256, gpu_fell_back, prepare_model, warm_up
+from lab.measure import NOISY_CV, EndToEnd, LatencyStats, file_sha256, gpu_fell_back, prepare_model, warm_up
 from lab.optimize import SessionConfig
 
 MAX_CI_WIDTH = 0.20  # (ci_high - ci_low) / speed-up above this: too noisy to rank
-NOISY_CV = 0.15  # coefficient of variation above this: the machine was noisy
 CONFIDENCE = 0.95
 VERDICTS = ("faster", "slower", "no difference", "too noisy")
 

@@ -180,7 +180,8 @@ def report_lines(run: LabRun) -> list[str]:
               f"warm-up {lat['warmup_runs']} runs in {lat['warmup_s'] * 1e3:.0f} ms (reported apart)"),
              (f"Model-only ({lat['timing_method'].replace('_', ' ')}): p50 {stats['p50_ms']:.3f} ms · "
               f"p90 {stats['p90_ms']:.3f} · p99 {stats['p99_ms']:.3f} · min {stats['min_ms']:.3f} · "
-              f"max {stats['max_ms']:.3f} · mean {stats['mean_ms']:.3f} · CV {stats['cv'] * 100:.1f}% · n {stats['n']}"),
+              f"max {stats['max_ms']:.3f} · mean {stats['mean_ms']:.3f} · CV {stats['cv'] * 100:.1f}% · "
+              f"n {stats['n']}"),
              f"Throughput {lat['throughput_ips']:.1f} images/s (batch {lat['input_shape'][0]})"]
     e2e = lat.get("end_to_end")
     lines.append(f"End-to-end (preprocess + run + decode): p50 {e2e['p50_ms']:.3f} ms · p99 {e2e['p99_ms']:.3f} ms"
@@ -190,6 +191,9 @@ def report_lines(run: LabRun) -> list[str]:
     lines.append(f"Accuracy (test split): mAP@0.5 {acc['map50']:.4f} · mAP@0.5:0.95 {acc.get('map50_95', 0):.4f} · "
                  f"F1 {acc.get('f1', 0):.3f} · mean IoU {acc.get('mean_iou', 0):.3f}" if acc
                  else f"Accuracy: {run.settings.get('accuracy_note') or 'not measured'}")
+    if lat.get("load_avg_before"):
+        lines.append(f"Conditions: load average {lat['load_avg_before'][0]:.2f} before, {lat['load_avg_after'][0]:.2f} "
+                     f"after; noise {lat['noise']} (CV above 15% counts as noisy)")
     if paired := lat.get("paired"):
         lines.append(paired_line(paired))
     gpus = ", ".join(f"{g['name']} (driver {g['driver']}, SM {g.get('sm_clock_mhz', 0)} MHz)"

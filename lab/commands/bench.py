@@ -71,6 +71,10 @@ def bench_text(r: dict) -> str:
         lines.append(f"end-to-end   {r['end_to_end_note']}")
     if r["reached_cap"]:
         lines.append("note         a loop hit the time cap before its minimum count: treat p99 with care")
+    if r.get("load_avg_before"):
+        lines.append(f"conditions   load average {r['load_avg_before'][0]:.2f} before, {r['load_avg_after'][0]:.2f} "
+                     f"after; noise: {r['noise']} (CV above 15% is noisy); "
+                     f"threads {r['config']['intra_op_threads'] or 'default'}")
     env = r["environment"]
     gpus = ", ".join(f"{g['name']} (driver {g['driver']})" for g in env["gpus"]) or "none attached"
     lines.append(f"environment  {env['cpu_model']}, {env['logical_cpus']} CPUs, onnxruntime {env['onnxruntime']}, "

@@ -149,3 +149,15 @@ def test_a_file_that_is_not_a_model_raises_measure_error(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(MeasureError, match="could not load"):
         measure_latency(bad, policy=MeasurePolicy.quick())
+
+
+def test_a_report_records_the_load_average_and_a_noise_verdict(conv_model):
+    from lab.measure import NOISY_CV, LatencyReport, MeasurePolicy, measure_latency
+    from lab.optimize import SessionConfig
+
+    report = measure_latency(conv_model, SessionConfig(input_size=32, intra_op_threads=1), policy=MeasurePolicy.quick())
+    assert len(report.load_avg_before) == 3 and len(report.load_avg_after) == 3
+    assert report.noise == ("noisy" if report.model_only.cv > NOISY_CV else "quiet")
+    assert LatencyReport.from_dict(report.to_dict()) == report
+    older = {k: v for k, v in report.to_dict().items() if k not in ("load_avg_before", "load_avg_after", "noise")}
+    assert LatencyReport.from_dict(older).noise == ""  # rows stored before these fields still load
