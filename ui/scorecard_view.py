@@ -165,3 +165,32 @@ def keep_draft(svc, viewer, interview_id: int, *, ratings, recommendation, ratio
         return
     st.session_state[key] = signature
     st.caption("Draft saved: you can close this page and finish later.")
+
+
+def amend_form(svc, viewer, card, *, page: str) -> None:
+    """Change a submitted card's recommendation or rationale: a reason is required, the audit log keeps both."""
+    from interviews.db import session_scope
+    from interviews.errors import DomainError
+    from interviews.scorecards import amend_scorecard
+
+    with st.expander("Amend the recommendation or the rationale"):
+        options = list(RECOMMENDATION_LABELS)
+        recommendation = st.radio("Recommendation", options, horizontal=True, key=f"{page}.amend_rec",
+                                  index=options.index(card.recommendation) if card.recommendation in options else None,
+                                  format_func=RECOMMENDATION_LABELS.get)
+        rationale = st.text_area("Rationale", value=card.rationale, max_chars=10_000, key=f"{page}.amend_text")
+        reason = st.text_input("Reason for the amendment (required)", max_chars=500, key=f"{page}.amend_reason")
+        if st.button("Save the amendment", key=f"{page}.amend"):
+            changes = {"recommendation": recommendation} if recommendation != card.recommendation else {}
+            if rationale != card.rationale:
+                changes["rationale"] = rationale
+            if not changes:
+                st.info("Nothing changed: edit the recommendation or the rationale first.")
+                return
+            try:
+                with session_scope(svc.sessions) as session:
+                    amend_scorecard(session, actor=viewer, scorecard_id=card.id, reason=reason, **changes)
+            except DomainError as exc:
+                st.error(inert(str(exc)))
+            else:
+                st.rerun()

@@ -10,7 +10,7 @@ from interviews.db import session_scope
 from interviews.errors import DomainError
 from interviews.cards import Rating
 from interviews.errors import AlreadySubmitted
-from interviews.scorecards import amend_scorecard, submit_scorecard
+from interviews.scorecards import submit_scorecard
 from interviews.visibility import audit_log, visible_scorecards
 from scoring.matcher import match_question
 from ui import scorecard_view as sv
@@ -37,17 +37,7 @@ if mine is not None and mine.status == "submitted":
     sv.read_only_card(bank, mine, show_author=False)
     with session_scope(svc.sessions) as session:
         sv.audit_table(audit_log(session, viewer=viewer, scorecard_id=mine.id))
-    with st.expander("Amend the rationale"):
-        rationale = st.text_area("New rationale", value=mine.rationale, max_chars=10_000, key=f"{PAGE}.amend_text")
-        reason = st.text_input("Reason for the amendment (required)", max_chars=500, key=f"{PAGE}.amend_reason")
-        if st.button("Save the amendment", key=f"{PAGE}.amend"):
-            try:
-                with session_scope(svc.sessions) as session:
-                    amend_scorecard(session, actor=viewer, scorecard_id=mine.id, reason=reason, rationale=rationale)
-            except DomainError as exc:
-                st.error(inert(str(exc)))
-            else:
-                st.rerun()
+    sv.amend_form(svc, viewer, mine, page=PAGE)
     st.page_link("views/debrief.py", label="Open the debrief for this candidate", icon=":material/forum:",
                  query_params={"candidate": interview.candidate_id})
     st.stop()

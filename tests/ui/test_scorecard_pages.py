@@ -143,3 +143,7 @@ def test_an_amendment_needs_a_reason_and_is_logged(loop):
     assert not at.exception
     log = at.dataframe[-1].value
     assert "Typo in the first version" in list(log["reason"])
+    at.radio(key="scorecard.amend_rec").set_value("strong_no")
+    at.text_input(key="scorecard.amend_reason").input("Reference check came back")
+    at.button(key="scorecard.amend").click().run()
+    assert any("Recommendation: Strong no" in m.value for m in at.markdown)
