@@ -145,7 +145,8 @@ def drift_chart(runs: list[LabRun], baseline: LabRun) -> go.Figure | None:
                            marker_color=["#2e7d32" if d >= -1 else "#c62828" for d in deltas]))
     fig.add_hline(y=-1, line_dash="dot", annotation_text="-1 point: the leaderboard's limit")
     fig.update_layout(yaxis_title="Δ mAP@0.5 vs baseline (points)", height=320,
-                      margin={"l": 60, "r": 30, "t": 30, "b": 10})
+                      margin={"l": 60, "r": 30, "t": 30, "b": 10},
+                      yaxis_range=_padded(deltas + [-1.0, 0.0], low_pad=0.15, high_pad=0.15, minimum_span=1.0))
     return fig
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from interviews.lab_runs import LabRun
 from ui import lab_charts
 
@@ -50,6 +52,12 @@ def test_the_pareto_chart_labels_every_point_inertly_marks_the_baseline_and_fits
     assert x0 < 1.5 and x1 > 4.0
     assert any(shape.type == "rect" for shape in fig.layout.shapes)  # the 1-point band
     assert list(traces["Pareto front"].x) == [1.5, 4.0]
+
+
+def test_the_drift_chart_shows_every_bar_and_the_one_point_line():
+    fig = lab_charts.drift_chart(RUNS, RUNS[0])
+    low, high = fig.layout.yaxis.range
+    assert low < (0.90 - 0.97) * 100 and high > 0 and list(fig.data[0].y) == pytest.approx([-0.2, -7.0])
 
 
 def test_with_only_a_baseline_there_is_no_drift_chart_to_draw():
