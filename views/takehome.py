@@ -33,8 +33,13 @@ def download_kit(takehome_id: int) -> None:
                        file_name=f"takehome-{takehome_id}.zip", mime="application/zip", key=f"{PAGE}.kit.{takehome_id}")
 
 
-@st.fragment(run_every=2)
 def live_submissions(takehome_id: int, show_cards: bool) -> None:
+    """The versions and cards; polled every 2 s only while a version waits or is being graded."""
+    busy = any(s.state in ("queued", "running") for s in list_submissions(takehome_id, root))
+    st.fragment(run_every=2 if busy else None)(submissions_part)(takehome_id, show_cards, busy)
+
+
+def submissions_part(takehome_id: int, show_cards: bool, polling: bool) -> None:
     reconcile_jobs(takehome_id, root)
     submissions = list_submissions(takehome_id, root)
     counted = counted_submission(takehome_id, root)
@@ -42,6 +47,8 @@ def live_submissions(takehome_id: int, show_cards: bool) -> None:
     busy = [s for s in submissions if s.state in ("queued", "running")]
     for s in busy:
         st.progress(s.progress, text=f"Version {s.version}: {inert(s.message or 'waiting to be graded')}")
+    if polling and not busy:
+        st.rerun()  # all graded: a full run draws the cards and stops the polling
     if not show_cards or not submissions:
         return
     versions = {s.version: s for s in submissions}
@@ -59,6 +66,7 @@ def live_submissions(takehome_id: int, show_cards: bool) -> None:
     if chosen.state in ("done", "failed") and st.button("Grade this version again", key=f"{PAGE}.regrade"):
         update_submission(takehome_id, version, root, state="queued", progress=0.0, message="queued again")
         start_grading(takehome_id, version, root=root, owner=user.name)
+        st.rerun()  # a full run starts the polling
 
 
 def manager_screen() -> None:
