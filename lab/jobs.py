@@ -19,17 +19,21 @@ the progress and the state never overwrite each other.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from huey import Huey, RedisHuey, SqliteHuey
+from redis.exceptions import RedisError
 
 STATES = ("queued", "running", "done", "failed")
 MAX_ATTEMPTS = 2  # a job lost with its worker is run once more, then failed
@@ -42,7 +46,25 @@ _TASK_NAME = "vis.execute_job"
 
 
 class JobError(RuntimeError):
-    """A job cannot be submitted or found; the message says why."""
+    """A job cannot be submitted or found, or the queue cannot be reached; the message says why."""
+
+
+def _where(url: str) -> str:
+    """The queue's address without credentials, for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+def _reachable(method):
+    """Backend failures (Redis down, SQLite file unwritable) become a :class:`JobError` with a clear message."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (OSError, sqlite3.Error, RedisError) as exc:
+            raise JobError(f"the job queue ({_where(self.url)}) cannot be reached: {exc}") from exc
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -112,6 +134,7 @@ class JobQueue:
 
     # ---- the app's side -----------------------------------------------------------------------------------------
 
+    @_reachable
     def submit(self, kind: str, payload: dict, owner: str) -> str:
         if kind not in KINDS:
             raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(KINDS))}")
@@ -124,6 +147,7 @@ class JobQueue:
         self._execute_task(job_id, 1)
         return job_id
 
+    @_reachable
     def status(self, job_id: str) -> JobStatus:
         self.reap_stale(only=job_id)
         spec = self._get(job_id, "spec")
@@ -148,6 +172,7 @@ class JobQueue:
                 return index
         return None
 
+    @_reachable
     def jobs(self, *, owner: str | None = None) -> list[JobStatus]:
         """Every job on this queue (newest first), only ``owner``'s when given."""
         ids = [job_id for job_id, spec in self._records("spec").items() if owner is None or spec["owner"] == owner]
@@ -172,10 +197,12 @@ class JobQueue:
                 found[name.split(":")[1]] = self.huey.serializer.deserialize(raw)
         return found
 
+    @_reachable
     def claim(self, job_id: str) -> bool:
         """True once per job, for whoever stores a finished job's result (two tabs never store it twice)."""
         return bool(self.huey.put_if_empty(f"job:{job_id}:claimed", {"at": time.time()}))
 
+    @_reachable
     def last_worker_seen(self) -> float | None:
         """Seconds since a worker of this queue last said it was alive; None when none ever did."""
         seen = self.huey.get("workers:last_seen", peek=True)

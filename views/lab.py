@@ -66,16 +66,23 @@ if source == "My own ONNX model":
         if checked.pruned:
             st.caption(f"{len(checked.pruned)} older upload(s) removed to stay within your storage quota.")
 
+try:
+    open_runs, queue_error = [j for j in lab_view.open_jobs(user) if not j.finished], ""
+except JobError as exc:  # the queue's server is down: the stored runs still show
+    open_runs, queue_error = [], str(exc)
+if queue_error:
+    st.error(f"Runs cannot be queued or followed right now: {inert(queue_error)}")
 with st.form(k("knobs")):
     spec = lab_view.knob_widgets(k, default_size=default_size)
     clicked = st.form_submit_button("Run", type="primary", key=k("run"), disabled=model_path is None)
-if clicked and model_path is not None:
-    if len([j for j in lab_view.open_jobs(user) if not j.finished]) >= MAX_OPEN_RUNS:
+if clicked and model_path is not None and not queue_error:
+    if len(open_runs) >= MAX_OPEN_RUNS:
         st.warning(f"You already have {MAX_OPEN_RUNS} runs waiting or running; wait for one to finish.")
     else:
         try:
             lab_view.submit_run(svc, user, spec, model_path, default_size=default_size,
                                 source="demo" if model_path == demo_model else "upload")
+            open_runs.append(None)  # poll from now on
         except (JobError, ValueError) as exc:
             st.session_state[FAILURES].append(str(exc))
 
@@ -83,8 +90,12 @@ if clicked and model_path is not None:
 def watch_jobs() -> None:
     """The user's queued and running runs with their place and progress; finished ones are stored, then the page
     redraws with them. Runs every two seconds while something is open; the page never waits on a run."""
-    open_now = lab_view.open_jobs(user)
-    changed = has_open and not open_now  # polling, and another tab took the last one
+    try:
+        open_now = lab_view.open_jobs(user)
+    except JobError as exc:
+        st.error(f"Runs cannot be followed right now: {inert(exc)}")
+        return
+    changed = bool(open_runs) and not open_now  # polling, and another tab took the last one
     for job in open_now:
         if not job.finished:
             st.progress(job.progress, text=inert(lab_view.job_line(job)))
@@ -98,8 +109,8 @@ def watch_jobs() -> None:
         st.rerun(scope="app")
 
 
-has_open = any(not j.finished for j in lab_view.open_jobs(user))
-(st.fragment(run_every=2)(watch_jobs) if has_open else watch_jobs)()
+if not queue_error:
+    (st.fragment(run_every=2)(watch_jobs) if open_runs else watch_jobs)()
 for failure in st.session_state[FAILURES]:
     st.error(f"The run did not finish: {inert(failure)}")
 st.session_state[FAILURES] = []

@@ -203,3 +203,12 @@ def test_records_of_jobs_finished_long_ago_are_forgotten(monkeypatch):
     assert [j.id for j in queue.jobs()] == [new]
     with pytest.raises(jobs.JobError, match="no such job"):
         queue.status(old)
+
+
+def test_an_unreachable_queue_is_a_clear_error_without_credentials():
+    queue = jobs.JobQueue("redis://:secret@127.0.0.1:1/0", lease_s=LEASE_S)
+    with pytest.raises(jobs.JobError, match="cannot be reached") as caught:
+        queue.submit("lab_run", {}, owner="Ada")
+    assert "secret" not in str(caught.value) and "redis://127.0.0.1:1/0" in str(caught.value)
+    with pytest.raises(jobs.JobError, match="cannot be reached"):
+        queue.jobs()

@@ -189,3 +189,17 @@ def test_without_a_worker_a_run_waits_in_the_queue_with_its_place_and_the_page_d
     assert "Queued: position 1 on the default queue." in text and "python -m lab worker" in text
     (job,) = jobs.get_queue().jobs()
     assert job.state == "queued" and job.kind == "lab_run" and job.owner.endswith(":Cat")
+
+
+def test_an_unreachable_queue_is_a_message_and_the_stored_runs_still_show(lab_page, monkeypatch):
+    from lab import jobs
+    from settings import get_settings
+
+    cat = make_user("Cat", "candidate")
+    click_run(open_page(cat))  # one stored run, through the immediate queue
+    get_settings().raw["VIS_QUEUE_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    monkeypatch.setattr(jobs, "_QUEUES", {})
+    at = click_run(open_page(cat))
+    assert not at.exception, at.exception
+    assert any("cannot be queued or followed right now" in e.value for e in at.error)
+    assert len(at.dataframe[0].value) == 1 and len(lab_page) == 1
