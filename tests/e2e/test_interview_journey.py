@@ -184,3 +184,48 @@ def session_cookies(page: Page, context, *, present: bool, within_s: float = 30)
             return found
         page.wait_for_timeout(250)
     return found
+
+
+def test_notes_typed_while_the_connection_is_down_come_back_from_the_browser(browser, app_url, screenshot_dir):
+    """The link to the server dies while typing (every message dropped): the box keeps every keystroke in
+    localStorage and, on the next visit, restores the draft and saves it."""
+    ensure_candidate(app_url, "Cora Crash")
+    context, page = new_tab(browser)
+    sign_in(page, app_url, "Kai Keeper", "Interviewer")
+    open_screen(page, "Interview notes")
+    start_interview(page, "Cora Crash")
+    type_notes(page, "Cora: saved part.")
+    wait_saved(page)
+    url = page.url
+    page.evaluate("WebSocket.prototype.send = function () {}")  # the link to the server dies: nothing arrives
+    type_notes(page, " Typed while offline.")
+    page.wait_for_timeout(2500)
+    page.close()
+    assert stored_notes(app_url, "Kai Keeper", url) == "Cora: saved part.", "the server never got the offline text"
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    expect(notes_box(page)).to_have_value("Cora: saved part. Typed while offline.")
+    wait_saved(page)
+    page.close()
+    page = context.new_page()  # and it reached the server: a fresh page loads it from the database
+    page.goto(url)
+    expect(notes_box(page)).to_have_value("Cora: saved part. Typed while offline.")
+    assert stored_notes(app_url, "Kai Keeper", url) == "Cora: saved part. Typed while offline."
+    page.screenshot(path=str(screenshot_dir / "interview_notes_restored.png"))
+    context.close()
+
+
+def stored_notes(app_url: str, name: str, page_url: str) -> str:
+    from urllib.parse import parse_qs, urlparse
+
+    from interviews.db import session_scope
+    from interviews.identity import Identity
+    from interviews.notes import load_note
+    from tests.e2e.helpers import _sessions
+
+    query = parse_qs(urlparse(page_url).query)
+    viewer = Identity(name=name, role="interviewer", account_id=ensure_account(app_url, name, "interviewer"))
+    with session_scope(_sessions(app_url)) as session:
+        return load_note(session, viewer=viewer, interview_id=int(query["interview"][0]),
+                         question_id=query["question"][0]).text
