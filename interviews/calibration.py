@@ -142,10 +142,12 @@ def drift_by_period(records: Sequence[RatingRecord], *, min_ratings: int = 6) ->
     offsets = fit_offsets(dated)
     levels = _unit_levels(dated, offsets)
     residuals: dict[tuple[str, str], list[float]] = defaultdict(list)
+    periods: dict[datetime, str] = {}  # one strftime per distinct time (a card's ratings share one)
     for r in dated:
         unit = (r.candidate, r.competency)
         if r.interviewer in offsets and unit in levels:
-            residuals[(r.interviewer, r.submitted_at.strftime("%Y-%m"))].append(r.rating - levels[unit])
+            period = periods.get(r.submitted_at) or periods.setdefault(r.submitted_at, r.submitted_at.strftime("%Y-%m"))
+            residuals[(r.interviewer, period)].append(r.rating - levels[unit])
     points = [DriftPoint(interviewer=name, period=period, offset=float(np.mean(values)), ratings=len(values))
               for (name, period), values in residuals.items() if len(values) >= min_ratings]
     return sorted(points, key=lambda p: (p.interviewer, p.period))
@@ -156,7 +158,7 @@ def _unit_levels(records: Sequence[RatingRecord], offsets: dict[str, float]) -> 
     for r in records:
         if r.interviewer in offsets:
             sums[(r.candidate, r.competency)].append(r.rating - offsets[r.interviewer])
-    return {unit: float(np.mean(values)) for unit, values in sums.items() if len(values) >= 2}
+    return {unit: sum(values) / len(values) for unit, values in sums.items() if len(values) >= 2}  # np.mean: 20x slower on short lists
 
 
 def calibrate(records: Iterable[RatingRecord]) -> CalibrationReport:

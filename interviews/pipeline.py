@@ -216,10 +216,11 @@ def rating_records(session: Session, *, viewer: Identity, kit: str | None = None
     if role:
         cards = cards.join(Candidate, Candidate.id == Interview.candidate_id).where(Candidate.role_applied == role)
     # One row per card (its date parsed once), then the bare competency rows: far fewer values to convert.
-    by_card = {cid: (name, str(candidate), as_utc(at)) for cid, name, candidate, at in session.execute(cards)}
+    read = session.connection().execute  # Core rows: no ORM bookkeeping for tens of thousands of plain tuples
+    by_card = {cid: (name, str(candidate), as_utc(at)) for cid, name, candidate, at in read(cards)}
     ids = select(cards.subquery().c.id)
-    rows = session.execute(select(CompetencyRating.scorecard_id, CompetencyRating.competency, CompetencyRating.rating)
-                           .where(CompetencyRating.scorecard_id.in_(ids)))
+    rows = read(select(CompetencyRating.scorecard_id, CompetencyRating.competency, CompetencyRating.rating)
+                .where(CompetencyRating.scorecard_id.in_(ids)))
     records = []
     for card_id, competency, rating in rows:
         name, candidate, at = by_card[card_id]
