@@ -114,5 +114,5 @@ def demo_accounts() -> None:
     with st.container(border=True):
         st.markdown("**Demo workspace** · every name, note and scorecard here is made-up demo data. "
                     "Sign in as any of these:")
-        st.dataframe([{"role": ROLES.get(c.role, c.role), "name": c.name, "password": c.password}
-                      for c in credentials], hide_index=True, width="stretch")
+        st.markdown("\n".join(f"- {ROLES.get(c.role, c.role)}: name **{inert(c.name)}**, password "
+                               f"**{inert(c.password)}**" for c in credentials))

@@ -161,6 +161,7 @@ def test_a_link_asks_for_sign_in_then_opens_the_page(browser, app_url, screensho
     page.goto(f"{app_url}/scorecards")
     expect(page.get_by_text("Sign in to open")).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "deep_link_sign_in.png"))
     fill_sign_in(page, "Lou Link")
     expect(page.get_by_role("heading", name="Scorecards", level=1)).to_be_visible()
