@@ -117,6 +117,13 @@ def report_card(card: dict, review: dict, page: str) -> dict:
         st.dataframe([{"class": name, "precision": round(m["precision"], 3), "recall": round(m["recall"], 3),
                        "AP@0.5": round(m["ap50"], 3), "objects": m["n_truth"]} for name, m in per_class.items()],
                      hide_index=True)
+    runs = card.get("sandbox") or {}
+    if runs:
+        with st.expander(f"Sandbox runs ({len(runs)})"):
+            st.dataframe([{"run": what, "exit status": r.get("returncode"), "stopped by": r.get("stopped_by") or "",
+                           "seconds": r.get("wall_s"), "left running": r.get("leftover_processes"),
+                           "survived": r.get("survivors")} for what, r in runs.items()], hide_index=True)
+            st.caption("Layers: " + "; ".join(next(iter(runs.values())).get("layers", [])))
     st.markdown("**For the 30-minute follow-up conversation**")
     for prompt in card.get("prompts", []):
         st.markdown(f"- {inert(prompt)}")

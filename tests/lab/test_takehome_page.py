@@ -83,6 +83,7 @@ def test_manager_creates_candidate_uploads_manager_reads_the_card(fresh_services
     assert "ONNX contract" in labels and "mAP@0.5" in labels
     assert any("absolute scores" in i.value for i in at.info)
     assert any("follow-up conversation" in m.value for m in at.markdown)
+    assert any(e.label.startswith("Sandbox runs") for e in at.expander)
     tick = at.checkbox(key=f"takehome.{made[0].id}.1.tick.readable")
     tick.check().run()
     assert list_submissions(made[0].id, _root())[0].review == {"readable": True, "label_noise": False}
