@@ -123,8 +123,19 @@ def _mounts() -> dict[str, Path]:
     return found
 
 
+def _remove_stale(parent: Path, max_age_s: float = 3600.0) -> None:
+    """Groups left by a grader that was killed mid-run: empty by now (their pid namespaces died with the grader)."""
+    for stale in parent.glob("vis-sandbox-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > max_age_s:
+                stale.rmdir()  # refused while anything is still in it
+        except OSError:
+            continue
+
+
 def _make_group(mount: Path, own: str, name: str) -> Path | None:
     group = mount / own.lstrip("/") / name
+    _remove_stale(group.parent)
     try:
         group.mkdir()
     except FileExistsError:

@@ -205,3 +205,16 @@ def test_a_flood_of_empty_files_stops_at_the_file_count_quota(tmp_path):
     """, replace(QUICK, max_files=2000))
     assert result.stopped_by == "disk quota"
     assert len(os.listdir(tmp_path / "job" / "flood")) < 200_000
+
+
+def test_stale_empty_job_groups_are_removed_and_busy_ones_kept(tmp_path):
+    from lab.sandbox_cgroup import _remove_stale
+
+    old, busy, fresh = (tmp_path / f"vis-sandbox-{n}" for n in ("old", "busy", "fresh"))
+    for group in (old, busy, fresh):
+        group.mkdir()
+    (busy / "cgroup.procs").write_text("1234")  # stands for a member: a real group with members refuses rmdir
+    for group in (old, busy):
+        os.utime(group, (0, 0))
+    _remove_stale(tmp_path)
+    assert not old.exists() and busy.exists() and fresh.exists()
