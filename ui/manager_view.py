@@ -196,6 +196,7 @@ def card_detail(bank: Bank, detail: CardDetail, titles: Mapping[str, str]) -> No
             if evidence.missed:
                 st.markdown("Missed: " + "; ".join(inert(p) for p in evidence.missed))
             if evidence.note.strip():
+                st.caption("The interviewer's notes for this question:")
                 st.text(evidence.note[:4000] + (" …" if len(evidence.note) > 4000 else ""))
     if card.competencies:
         st.dataframe([{"competency": plain(titles.get(c.competency, c.competency)), "rating": c.rating,

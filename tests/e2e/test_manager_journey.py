@@ -110,6 +110,9 @@ def test_manager_reads_one_candidate_and_calibration(manager_page, screenshot_di
     expect(page.get_by_text("demo-ivy: Strong yes", exact=False)).to_be_visible()
     expect(page.get_by_text("Rationale").first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "manager_candidate.png"), full_page=True)
+    first_card = page.get_by_test_id("stExpander").filter(has_text="demo-ivy: Strong yes")
+    expect(first_card.get_by_text("[demo notes]", exact=False).first).to_be_visible()
+    first_card.screenshot(path=str(screenshot_dir / "manager_candidate_card.png"))
 
     open_screen(page, "Calibration", "Interviewer calibration")
     expect(page.get_by_text("Krippendorff's alpha", exact=False).first).to_be_visible()

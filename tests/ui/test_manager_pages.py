@@ -203,3 +203,13 @@ def test_pipeline_shows_the_counted_take_home_result(world):
     bob = table[table["candidate"] == "Bob Builder"].iloc[0]
     assert bob["take-home"] == "Take-home #1 (surface-defects): version 1, F1 0.800, mAP@50 0.710, p50 12.60 ms"
     assert table[table["candidate"] == "Ada Lovelace"].iloc[0]["take-home"] == ""
+
+
+@pytest.mark.parametrize("path, message", [
+    ("views/pipeline.py", "No candidates yet"),
+    ("views/candidate.py", "No candidates yet"),
+    ("views/compare.py", "Choose 2 to 5 candidates"),
+])
+def test_an_empty_workspace_says_what_to_do(fresh_services, path, message):
+    at = run_app(path, make_user("Mia Manager", "manager"))
+    assert not at.exception and not at.error and message in at.info[0].value
