@@ -91,7 +91,9 @@ def _run_child(kind: str, payload: dict, limits: Limits, *, gpu: bool) -> dict:
         job, result, log = Path(tmp, "job.json"), Path(tmp, "result.json"), Path(tmp, "stderr.txt")
         job.write_text(json.dumps({"kind": kind, "payload": payload}), encoding="utf-8")
         memory = 0 if gpu else limits.memory_mb
-        command = [sys.executable, "-m", "lab", "_worker", str(job), str(result), "--memory-mb", str(memory)]
+        cpu_s = int(limits.timeout_s * max(2, os.cpu_count() or 1)) + 10  # every core busy for the whole limit
+        command = [sys.executable, "-m", "lab", "_worker", str(job), str(result), "--memory-mb", str(memory),
+                   "--cpu-s", str(cpu_s)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                                           os.environ.get("PYTHONPATH")]))}
         with open(log, "wb") as err:
@@ -142,6 +144,8 @@ def _read_result(result: Path, returncode: int, log: Path, kind: str) -> dict:
         raise LabRunFailed(data.get("reason", "error"), data.get("message", "the job failed"))
     if returncode < 0:
         name = signal.Signals(-returncode).name
+        if -returncode == signal.SIGXCPU:
+            return _raise("timeout", f"The {kind} run used up its CPU time limit and was stopped.")
         if -returncode == signal.SIGKILL:
             return _raise("memory", f"The {kind} run was killed ({name}), most likely for running out of memory.")
         return _raise("crash", f"The {kind} run crashed ({name}).{_tail(tail)}")
@@ -224,13 +228,32 @@ def _rejection_type() -> type[Exception]:
     return ModelRejected
 
 
+def _exit_when_orphaned() -> None:
+    """The parent watches the wall clock; if it dies (a queue worker killed mid-job), nobody would: end with it."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
 def worker_main(argv: list[str]) -> int:
-    """Entry of the child: ``_worker JOB RESULT --memory-mb N``. Limits first, imports after."""
+    """Entry of the child: ``_worker JOB RESULT --memory-mb N --cpu-s N``. Limits first, imports after."""
     import resource
 
     job_path, result_path = Path(argv[0]), Path(argv[1])
     memory_mb = int(argv[argv.index("--memory-mb") + 1]) if "--memory-mb" in argv else 0
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if "--cpu-s" in argv:  # an orphan (its parent killed) can burn no more than this, even before the watchdog sees it
+        cpu_s = int(argv[argv.index("--cpu-s") + 1])
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+    _exit_when_orphaned()
     if memory_mb > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
     job = json.loads(job_path.read_text(encoding="utf-8"))

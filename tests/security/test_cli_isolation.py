@@ -70,3 +70,35 @@ def test_the_lock_is_free_again_once_the_time_limit_passes(tmp_path):
     assert outcome and outcome[0].reason == "timeout", outcome
     assert waited > limits.timeout_s - 1.5, "the endless run really held the lock (else this proves nothing)"
     assert waited < limits.timeout_s + 6, f"the lock was held {waited:.1f} s for a {limits.timeout_s:g} s limit"
+
+
+def test_a_measurement_child_ends_when_its_parent_is_killed(tmp_path):
+    """A queue worker SIGKILLed mid-job leaves no orphan measuring on: the child notices and ends."""
+    import os
+    import signal
+
+    import psutil
+
+    name, data = onnx_endless_loop()
+    model = tmp_path / name
+    model.write_bytes(data)
+    script = ("import sys; from lab.isolate import Limits, run_job; "
+              f"run_job('bench', {{'model': {str(model)!r}, 'end_to_end': False, "
+              "'policy': {'min_time_s': 0.0, 'min_runs': 1}}, Limits(timeout_s=600, memory_mb=2048))")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "VIS_CACHE_DIR": str(tmp_path / "cache")}
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        children: list = []
+        while time.monotonic() < deadline and not children:
+            children = [c for c in psutil.Process(parent.pid).children(recursive=True) if "_worker" in c.cmdline()]
+            time.sleep(0.2)
+        assert children, "the measurement child never started"
+        time.sleep(1.0)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, f"an orphaned measurement kept running: {alive}"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
