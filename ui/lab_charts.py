@@ -118,7 +118,8 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
     others = [p for p in points if p.run_id != base_id]
     fig.add_trace(go.Scatter(
         x=[p.p50_ms for p in others], y=[p.map50 for p in others], mode="markers+text", name="variants",
-        text=[chart_text(p.name) for p in others], textposition="top center", marker={"size": 10, "color": "#1565c0"},
+        text=[chart_text(p.name) for p in others], marker={"size": 10, "color": "#1565c0"},
+        textposition=[("top center", "bottom center")[i % 2] for i in range(len(others))],  # neighbours alternate
         hovertemplate="%{text}<br>%{x:.3f} ms/image<br>mAP@0.5 %{y:.3f}<extra></extra>"))
     for p in points:
         if p.run_id == base_id:
