@@ -115,7 +115,7 @@ def pareto_chart(runs: list[LabRun], baseline: LabRun | None) -> go.Figure:
     fig.add_trace(go.Scatter(x=[p.p50_ms for p in front], y=[p.map50 for p in front], mode="lines+markers",
                              line={"shape": "hv", "dash": "dash", "color": "#1565c0"}, name="Pareto front",
                              marker={"size": 20, "symbol": "circle-open", "color": "#1565c0"}, hoverinfo="skip"))
-    others = [p for p in points if p.run_id != base_id]
+    others = sorted((p for p in points if p.run_id != base_id), key=lambda p: p.p50_ms)  # left to right
     fig.add_trace(go.Scatter(
         x=[p.p50_ms for p in others], y=[p.map50 for p in others], mode="markers+text", name="variants",
         text=[chart_text(p.name) for p in others], marker={"size": 10, "color": "#1565c0"},
