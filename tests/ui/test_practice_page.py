@@ -252,3 +252,20 @@ def test_questions_due_for_review_come_first_on_the_next_visit(ada):
     assert later.session_state["practice.mode"] == "Due for review"
     assert later.session_state["practice.qid"] == qid
     assert "Question 1 of 1" in " ".join(c.value for c in later.caption)
+
+
+def test_an_attempt_at_a_question_closed_since_shows_the_answer_but_not_the_model_answer(ada, monkeypatch):
+    at = run_page(PAGE, ada)
+    qid = at.session_state["practice.qid"]
+    check(at, ANSWER)
+    [saved] = attempts()
+    import ui.access
+
+    opened = ui.access.readable_ids
+    monkeypatch.setattr(ui.access, "readable_ids", lambda bank, user: opened(bank, user) - {qid})
+    later = run_page(PAGE, ada, query={"attempt": str(saved.id)})
+    assert not later.exception
+    assert "no longer open for practice" in later.warning[0].value
+    assert ANSWER[:40] in " ".join(t.value for t in later.text)
+    model = services().bank.question(qid).model_answer
+    assert model[:40] not in " ".join(m.value for m in later.markdown).replace("\\", "")
