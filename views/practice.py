@@ -118,6 +118,9 @@ if mode in ("Due for review", "Recommended for me"):
         st.stop()
 else:
     pool = question_pool(bank, readable, **chosen)
+    if not pool:
+        st.info("There are no practice questions here yet. Ask your hiring contact, or try another way of choosing.")
+        st.stop()
 current = st.session_state.get(QID)
 if current not in pool:
     practice.move_to(random_question(pool) if mode == "At random" else pool[0])

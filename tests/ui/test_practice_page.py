@@ -269,3 +269,13 @@ def test_an_attempt_at_a_question_closed_since_shows_the_answer_but_not_the_mode
     assert ANSWER[:40] in " ".join(t.value for t in later.text)
     model = services().bank.question(qid).model_answer
     assert model[:40] not in " ".join(m.value for m in later.markdown).replace("\\", "")
+
+
+def test_a_bank_without_practice_questions_says_so(ada, monkeypatch):
+    import ui.access
+
+    monkeypatch.setattr(ui.access, "readable_ids", lambda bank, user: frozenset())
+    at = run_page(PAGE, ada)
+    assert not at.exception
+    assert "no practice questions here yet" in at.info[0].value
+    assert not at.text_area
