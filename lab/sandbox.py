@@ -49,6 +49,9 @@ from lab.sandbox_procs import (
 
 JOB_MOUNT = "/job"
 _OUTPUT_CAP = 1_000_000
+STARTED = "vis-sandbox: started\n"
+_ANNOUNCE = 'printf "vis-sandbox: started\\n" >&2 && exec "$@"'
+_LAUNCHER_NOTE = "vis-sandbox: cgroup not joined"
 _LAUNCHER = """n=$1; shift
 while [ "$n" -gt 0 ]; do
   echo $$ 2>/dev/null > "$1" || echo "vis-sandbox: cgroup not joined: $1" >&2; shift; n=$((n-1))
@@ -161,21 +164,12 @@ class _Run:
         command = self._command(cgroups)
         out_path, err_path = self.private / "stdout", self.private / "stderr"
         started = time.monotonic()
-        status_read, status_write = os.pipe()
-        try:
-            with open(out_path, "wb") as out, open(err_path, "wb") as err:
-                child = subprocess.Popen(_with_status_fd(command, status_write), stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=err, start_new_session=True, pass_fds=(status_write,))
-            os.close(status_write)
-            status_write = -1
-            stopped_by = self._watch(child, started)
-            job_started = b"child-pid" in _read_nonblocking(status_read)
-        finally:
-            os.close(status_read)
-            if status_write >= 0:
-                os.close(status_write)
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                     start_new_session=True)
+        stopped_by = self._watch(child, started)
         wall = time.monotonic() - started
-        stderr = _read_capped(err_path)
+        launcher_notes, job_started, stderr = _split_stderr(_read_capped(err_path))
         if not job_started and stopped_by is None:
             last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else f"exit status {child.returncode}"
             raise SandboxUnavailable(f"the sandbox could not start: {last}")
@@ -186,7 +180,7 @@ class _Run:
         returncode = None if stopped_by else child.returncode
         stopped_by = stopped_by or _classify(child.returncode, stderr, cgroups)
         layers = self._layers(cgroups)
-        if "vis-sandbox: cgroup not joined" in stderr:  # the hierarchy let us make the group but not join it
+        if launcher_notes:  # the hierarchy let us make a group but not join it
             layers = [layer for layer in layers if not layer.startswith("cgroup")] + ["cgroup layer skipped"]
         return SandboxResult(returncode=returncode, stdout=_read_capped(out_path), stderr=stderr, wall_s=wall,
                              stopped_by=stopped_by, layers=tuple(layers),
@@ -222,7 +216,8 @@ class _Run:
 
     def _command(self, cgroups: JobCgroups) -> list[str]:
         binds = self._binds()
-        inner = self._prlimit() + ["bwrap", *self._bwrap_args(binds), "--", *self.argv]
+        inner = self._prlimit() + ["bwrap", *self._bwrap_args(binds), "--", "/bin/sh", "-c", _ANNOUNCE, "sh",
+                                   *self.argv]
         if self.uid is None:
             return inner
         dropped = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs",
@@ -299,18 +294,18 @@ def _classify(returncode: int, stderr: str, cgroups: JobCgroups) -> str | None:
     return None
 
 
-def _with_status_fd(command: list[str], fd: int) -> list[str]:
-    """bubblewrap reports the sandboxed child's pid on this fd once it started: proof the sandbox was built."""
-    at = command.index("bwrap") + 1
-    return command[:at] + ["--json-status-fd", str(fd)] + command[at:]
-
-
-def _read_nonblocking(fd: int) -> bytes:
-    os.set_blocking(fd, False)
-    try:
-        return os.read(fd, 65536)
-    except BlockingIOError:
-        return b""
+def _split_stderr(raw: str) -> tuple[list[str], bool, str]:
+    """(the launcher's notes, whether the job's command started, the job's own stderr). Inside the sandbox a shell
+    writes STARTED to stderr before it execs the job, so bubblewrap's own set-up errors (which come before it) are
+    told apart from anything the job prints (which comes after it)."""
+    lines = raw.splitlines(keepends=True)
+    notes = []
+    while lines and lines[0].startswith(_LAUNCHER_NOTE):
+        notes.append(lines.pop(0).strip())
+    rest = "".join(lines)
+    if rest.startswith(STARTED):
+        return notes, True, rest[len(STARTED):]
+    return notes, False, rest
 
 
 def _kill_now(child: subprocess.Popen) -> None:

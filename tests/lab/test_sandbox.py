@@ -218,3 +218,47 @@ def test_stale_empty_job_groups_are_removed_and_busy_ones_kept(tmp_path):
         os.utime(group, (0, 0))
     _remove_stale(tmp_path)
     assert not old.exists() and busy.exists() and fresh.exists()
+
+
+NON_ROOT = """
+import json, sys
+from pathlib import Path
+from lab.sandbox import SandboxLimits, SandboxUnavailable, run_sandboxed
+try:
+    run_sandboxed(["python3", "-c", "print(1)"], Path(sys.argv[2]), SandboxLimits.quick())
+    unreachable = "ran"
+except SandboxUnavailable as exc:
+    unreachable = str(exc)
+code = "import os\\nprint(os.getuid())\\nwhile True:\\n    os.fork()"
+r = run_sandboxed(["python3", "-c", code], Path(sys.argv[1]), SandboxLimits.quick())
+print(json.dumps({"stdout": r.stdout, "stopped_by": r.stopped_by, "survivors": r.survivors, "layers": r.layers,
+                  "unreachable": unreachable}))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3").exists(), reason="needs root to become a user")
+def test_without_root_the_sandbox_still_holds(tmp_path):
+    """The app run by an ordinary user (a laptop): no uid switch and no cgroups, and still a fork bomb is stopped;
+    a job folder bubblewrap cannot reach is a clear SandboxUnavailable, not a result."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="vis-nonroot-"))
+    try:
+        base.chmod(0o755)
+        (base / "job").mkdir(mode=0o777)
+        (base / "job").chmod(0o777)
+        repo = Path(__file__).resolve().parents[2]
+        done = subprocess.run(["setpriv", "--reuid=4242", "--regid=4242", "--clear-groups", "--", "env", "-i",
+                               "PATH=/usr/bin:/bin", "HOME=/tmp", f"PYTHONPATH={repo}", "/usr/bin/python3", "-c",
+                               NON_ROOT, str(base / "job"), str(tmp_path)], capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-500:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["stdout"].split()[0] == "4242" and result["stopped_by"] == "process limit"
+    assert result["survivors"] == 0 and not any("uid" in layer or "cgroup" in layer for layer in result["layers"])
+    assert "could not start" in result["unreachable"] and "Permission denied" in result["unreachable"]
