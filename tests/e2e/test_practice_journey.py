@@ -1,6 +1,6 @@
 """A candidate (who sees only the candidate screens) practises two questions, records a rating, reopens the first
 attempt from the history, sees the progress chart and downloads the history; the bank's "Practise this" opens a
-question on the practice screen."""
+question on the practice screen, and a draft written there survives a reload."""
 
 from __future__ import annotations
 
@@ -88,3 +88,11 @@ def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
     expect(page.get_by_role("heading", name="Practice", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name=heading[:40])).to_be_visible()
     assert "question=" in page.url
+    box = page.get_by_role("textbox", name="Your answer")
+    box.fill("a draft I have not checked yet")
+    box.press("Tab")  # leaving the box sends it; the page keeps it as this question's draft
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    page.wait_for_timeout(1000)
+    page.reload()
+    expect(page.get_by_role("heading", name=heading[:40])).to_be_visible()
+    expect(page.get_by_role("textbox", name="Your answer")).to_have_value("a draft I have not checked yet")
