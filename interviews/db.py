@@ -83,6 +83,15 @@ def _sqlite_events(engine: Engine) -> None:
         if connection.info.pop("vis.turn", False):
             turn.release()
 
+    @event.listens_for(engine, "checkin")
+    def _release_on_return(_dbapi_connection, record) -> None:  # pragma: no cover - driver callback
+        """A safety net: a connection back in the pool never keeps the turn (its transaction has ended)."""
+        if record.info.pop("vis.turn", False):
+            try:
+                turn.release()
+            except RuntimeError:  # returned by another thread (garbage collection): the owner's lock times out
+                pass
+
 
 def alembic_config(engine: Engine):
     """Alembic's configuration without an ini file: the script folder, and the engine handed to env.py."""

@@ -131,3 +131,44 @@ def test_scorecard_validation(sessions):
     with session_scope(sessions) as s:
         cards = visible_scorecards(s, viewer=ws.manager)
     assert competency_means(cards)["Ada Lovelace"] == {"latency_measurement": 3.0, "deployment_ownership": 4.0}
+
+
+def test_an_unknown_candidate_cannot_be_interviewed_or_scored(sessions):
+    from interviews.schedule import create_interview
+    from interviews.scorecards import Rating, submit_scorecard
+
+    ws = build_workspace(sessions)
+    with pytest.raises(NotFound, match="no such candidate"), session_scope(sessions) as s:
+        create_interview(s, actor=ws.manager, candidate_id=4242, kit_id="edge-embedded-cv")
+    with pytest.raises(NotFound, match="no such interview"), session_scope(sessions) as s:
+        submit_scorecard(s, viewer=ws.ivy, interview_id=4242, token="t", recommendation="yes",
+                         ratings=[Rating("q", "c", 3)])
+
+
+def test_a_released_connection_never_keeps_the_write_turn(tmp_path):
+    """Every session ends its transaction; a writer in another thread gets its turn at once afterwards."""
+    import threading
+    import time
+
+    from interviews.db import make_engine, migrate, session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'turn.db'}")
+    migrate(engine)
+    factory = session_factory(engine)
+    for ending in ("commit", "rollback", "close"):
+        session = factory()
+        session.connection()  # begins: takes the turn
+        getattr(session, ending)()
+        session.close()
+        waited = []
+
+        def other() -> None:
+            started = time.monotonic()
+            with session_scope(factory) as s:
+                s.connection()
+            waited.append(time.monotonic() - started)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=30)
+        assert waited and waited[0] < 2.0, f"after {ending}, another thread waited {waited}"
