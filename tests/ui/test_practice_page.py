@@ -279,3 +279,27 @@ def test_a_bank_without_practice_questions_says_so(ada, monkeypatch):
     assert not at.exception
     assert "no practice questions here yet" in at.info[0].value
     assert not at.text_area
+
+
+@pytest.mark.parametrize("mode,key", [("By topic", "practice.topic"), ("By kit", "practice.kit"),
+                                      ("At random", None), ("Recommended for me", None)])
+def test_every_way_of_choosing_offers_only_practice_questions_from_its_set(ada, mode, key):
+    from interviews.practice_history import question_pool
+
+    at = run_page(PAGE, ada)
+    at.radio(key="practice.mode").set_value(mode).run()
+    if key:
+        at.selectbox(key=key).select_index(1).run()
+    assert not at.exception
+    qid = at.session_state["practice.qid"]
+    assert qid in practice_ids()
+    bank = services().bank
+    if key == "practice.topic":
+        assert at.session_state[key] in bank.question(qid).topics
+    if key == "practice.kit":
+        assert qid in question_pool(bank, practice_ids(), kit=at.session_state[key])
+    seen = {qid}
+    for _ in range(3):
+        at.button(key="practice.random").click().run()
+        seen.add(at.session_state["practice.qid"])
+    assert len(seen) > 1 and seen <= set(practice_ids())
