@@ -180,3 +180,21 @@ def test_sessions_resolve_until_revoked_expired_or_disabled(sessions, admin):
         set_disabled(s, actor=admin, account_id=cal.account_id, disabled=True)
     with session_scope(sessions) as s:
         assert resolve_session(s, other) is None
+
+
+def test_single_sign_on_matches_by_email_only(sessions, admin):
+    from interviews.accounts_admin import add_user
+    from interviews.users import account_for_sso, demo_credentials
+
+    with session_scope(sessions) as s:
+        add_user(s, actor=admin, name="Ivy", password=PASSWORD, role="interviewer", email="ivy@corp.example")
+        assert account_for_sso(s, email="IVY@corp.example", name="Someone Else").name == "Ivy"
+        assert account_for_sso(s, email="new@corp.example", name="Newbie", allow_candidate_signup=False) is None
+        made = account_for_sso(s, email="new@corp.example", name="Newbie")
+        assert made.created and made.role == "candidate"
+        with pytest.raises(NameTaken):
+            account_for_sso(s, email="other@corp.example", name="ivy")  # a name alone never hands an account over
+        assert account_for_sso(s, email="", name="Ivy") is None
+        assert demo_credentials(s) == [], "a real workspace shows no demo credentials"
+    with pytest.raises(AuthError):
+        attempt(sessions, "Newbie", "!sso")  # the provider's accounts have no password

@@ -172,3 +172,23 @@ def test_a_released_connection_never_keeps_the_write_turn(tmp_path):
         thread.start()
         thread.join(timeout=30)
         assert waited and waited[0] < 2.0, f"after {ending}, another thread waited {waited}"
+
+
+def test_rubric_decisions_belong_to_an_interview_and_come_back(sessions):
+    from interviews.errors import NotAllowed
+    from interviews.overrides import latest_decisions, record_decisions
+
+    ws = build_workspace(sessions)
+    rows = [("trt", "Builds a TensorRT engine", True, 0.9, True), ("acc", "Re-measures accuracy", True, 0.6, False)]
+    with session_scope(sessions) as s:
+        assert latest_decisions(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, question_id="q1") is None
+        record_decisions(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, question_id="q1", text="first", decisions=rows)
+        record_decisions(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, question_id="q1", text="second",
+                         decisions=[(p, t, m, pr, not h) for p, t, m, pr, h in rows])
+        with pytest.raises(NotAllowed):
+            record_decisions(s, viewer=ws.zoe, interview_id=ws.ada_panel.id, question_id="q1", text="x", decisions=rows)
+    with session_scope(sessions) as s:
+        latest = latest_decisions(s, viewer=ws.ivy, interview_id=ws.ada_panel.id, question_id="q1")
+        assert latest.text == "second" and latest.decisions == {"trt": False, "acc": True}
+        assert latest_decisions(s, viewer=ws.max, interview_id=ws.ada_panel.id, question_id="q1") is None
+        assert latest_decisions(s, viewer=ws.ivy, interview_id=ws.bob_panel.id, question_id="q1") is None
