@@ -47,7 +47,7 @@ def test_candidate_sees_hostile_question_as_plain_text(browser, hostile_app, scr
         option = page.locator('[data-testid="stRadio"] label').filter(has_text="click me").first
         option.click()
         expect(page.get_by_role("heading", name="[click me](https")).to_be_visible()
-        page.get_by_text("Reveal the model answer").click()
+        page.get_by_text("Reveal the model answer").first.click()
         expect(page.locator('[data-testid="stAlertContentInfo"]')).to_be_visible()
         page.wait_for_timeout(1500)  # let images and fonts (if any were rendered) start loading
         page.screenshot(path=str(screenshot_dir / "security_hostile_question.png"), full_page=True)
