@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from interviews.comparison import Comparison
 
 SCALE_COLOURS = [[0.0, "#c0392b"], [0.33, "#f0b27a"], [0.66, "#a9dfbf"], [1.0, "#1e8449"]]
+PRINT_TEMPLATE = "plotly"
 _render_lock = threading.Lock()
 _server_started = False
 
@@ -94,6 +95,9 @@ def render_png(fig: go.Figure, *, width: int = 900, height: int = 500) -> bytes:
             if not _server_started:
                 kaleido.start_sync_server(silence_warnings=True)
                 _server_started = True
-            return kaleido.calc_fig_sync(fig, opts={"format": "png", "width": width, "height": height})
+            # The printed chart never takes the host's default template: inside the app, importing streamlit makes
+            # it "streamlit", which draws no tick labels and grey traces outside the browser's theme.
+            printable = go.Figure(fig).update_layout(template=PRINT_TEMPLATE)
+            return kaleido.calc_fig_sync(printable, opts={"format": "png", "width": width, "height": height})
         except Exception as exc:  # kaleido raises many kinds; the report says the chart is missing instead
             raise ChartRenderError(f"the chart could not be drawn: {type(exc).__name__}") from exc

@@ -228,6 +228,23 @@ def lab_figure(runs: Sequence[LabRunFacts]) -> go.Figure | None:
     return fig
 
 
+def heatmap_with_disagreements(comparison: Comparison, titles: Mapping[str, str]) -> go.Figure:
+    """The comparison heat map with each disagreement's cell outlined (hover: who gave what)."""
+    from interviews.charts import heatmap_figure
+
+    fig = heatmap_figure(comparison, titles)
+    if comparison.disagreements:
+        gaps = comparison.disagreements
+        hover = [chart_text(", ".join(f"{n} {v:g}" for n, v in sorted(d.ratings.items())), 120) for d in gaps]
+        fig.add_trace(go.Scatter(
+            x=[chart_text(titles.get(d.competency, d.competency), 28) for d in gaps],
+            y=[chart_text(d.candidate, 30) for d in gaps], mode="markers", name="disagreement",
+            marker={"symbol": "square-open", "size": 46, "color": "#111", "line": {"width": 3}},
+            hovertext=hover, hoverinfo="text", showlegend=False))
+        fig.update_layout(title={"text": "Mean rating per competency (outlined: interviewers 2+ points apart)"})
+    return fig
+
+
 def recommendations_table(comparison: Comparison) -> None:
     rows = [{"candidate": plain(c), "interviewer": plain(who), "recommendation": RECOMMENDATION_LABELS.get(rec, rec)}
             for c in comparison.candidates for who, rec in sorted(comparison.recommendations[c].items())]

@@ -5,7 +5,7 @@ committee PDF)."""
 import streamlit as st
 
 from interviews.candidates import list_candidates
-from interviews.charts import heatmap_figure, radar_figure
+from interviews.charts import radar_figure
 from interviews.comparison import MAX_CANDIDATES, ComparisonError
 from interviews.db import session_scope
 from interviews.decisions import record_decision
@@ -44,7 +44,7 @@ for notice in comparison.notices:
     st.info(inert(notice))
 
 left, right = st.columns(2)
-left.plotly_chart(heatmap_figure(comparison, titles), key=f"{PAGE}.heatmap")
+left.plotly_chart(view.heatmap_with_disagreements(comparison, titles), key=f"{PAGE}.heatmap")
 right.plotly_chart(radar_figure(comparison, titles), key=f"{PAGE}.radar")
 if len(comparison.competencies) < 3:
     right.caption("With fewer than three competencies rated, the radar is a line: read the heat map.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import pytest
 
@@ -168,3 +169,18 @@ def test_report_facts_name_stage_decision_and_lab(sessions, ws):
     ada = facts["Ada Lovelace"]
     assert ada.stage == "onsite" and ada.role == "CV engineer" and "waiting for Zoe" in ada.decision
     assert ada.extra == ("Take-home: F1 0.80",)
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="charts are drawn by Debian's chromium")
+def test_printed_charts_do_not_depend_on_the_hosts_plotly_template(monkeypatch):
+    """Inside the app streamlit makes its own template plotly's default; the PDF's charts must look the same."""
+    import plotly.io as pio
+
+    from interviews.charts import heatmap_figure, render_png
+    from interviews.comparison import CardSummary, compare_candidates
+
+    cards = [CardSummary("Zoë", "ivan", "yes", {"a": 3, "b": 4}), CardSummary("Sam", "ivan", "no", {"a": 2})]
+    comparison = compare_candidates(["Zoë", "Sam"], cards)
+    plain_png = render_png(heatmap_figure(comparison), width=500, height=260)
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    assert render_png(heatmap_figure(comparison), width=500, height=260) == plain_png

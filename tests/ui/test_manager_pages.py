@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -145,7 +146,11 @@ def test_compare_shows_charts_disagreements_decision_and_reports(world):
     at = run_app("views/compare.py", world["manager"])
     at.multiselect(key="compare.chosen").set_value([world["ada"], world["bob"], world["cy"]]).run()
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 2
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    heat = json.loads(charts[0].proto.spec)
+    [outline] = [t for t in heat["data"] if t.get("name") == "disagreement"]
+    assert outline["y"] == ["Ada Lovelace"] and "Otto &lt;b&gt;Other&lt;/b&gt; 2" in outline["hovertext"][0]
     assert any("Cy Nocards has no submitted scorecard yet." in i.value for i in at.info)
     [gap] = [unescaped(w.value) for w in at.warning]
     assert "Ada Lovelace" in gap and "a gap of 2" in gap
