@@ -236,10 +236,13 @@ def _script(card: ReportCard, job: Path, files: tuple[str, ...], summary: dict,
         (f"; {problems[0]}" if problems else "") + (f"; missing packages: {', '.join(missing)}" if missing else "")
     card.add("script", title, PASS if card.script_ran and not missing else FAIL, detail)
     _agreement_check(card, predictions, matched, compared)
-    leftovers = sum(run.get("leftover_processes", 0) for run in card.sandbox.values())
-    survivors = sum(run.get("survivors", 0) for run in card.sandbox.values())
+    runs = card.sandbox.values()
+    outlived = sum(run.get("outlived_command", 0) + run.get("leftover_processes", 0) for run in runs)
+    survivors = sum(run.get("survivors", 0) for run in runs)
+    detail = (f"{outlived} process(es) were still running when a command ended (daemons or stray children) and "
+              "were killed with its sandbox" if outlived else "nothing was left running")
     card.add("sandbox", "No process outlived the job", PASS if survivors == 0 else FAIL,
-             f"{leftovers} left running at the end were killed; {survivors} survived")
+             f"{detail}; {survivors} survived")
 
 
 def _agreement_check(card: ReportCard, predictions: ModelPredictions | None, matched: int, compared: int) -> None:
@@ -263,7 +266,8 @@ def _why(result: SandboxResult) -> str:
 def _record_sandbox(card: ReportCard, what: str, result: SandboxResult) -> None:
     card.sandbox[what] = {"returncode": result.returncode, "stopped_by": result.stopped_by,
                           "wall_s": round(result.wall_s, 2), "leftover_processes": result.leftover_processes,
-                          "survivors": result.survivors, "layers": list(result.layers)}
+                          "survivors": result.survivors, "outlived_command": result.outlived_command,
+                          "layers": list(result.layers)}
 
 
 def run_grade_job(payload: dict, progress: Progress) -> dict:

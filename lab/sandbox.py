@@ -23,6 +23,7 @@ Not root (a developer's laptop): layers 1 and 2 are skipped; NPROC then counts t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,7 +51,17 @@ from lab.sandbox_procs import (
 JOB_MOUNT = "/job"
 _OUTPUT_CAP = 1_000_000
 STARTED = "vis-sandbox: started\n"
-_ANNOUNCE = 'printf "vis-sandbox: started\\n" >&2 && exec "$@"'
+# Inside the sandbox: announce the start, run the job, then count what it left running (daemons, stray children)
+# before the namespace is torn down with everything in it.
+_ANNOUNCE = """printf 'vis-sandbox: started\\n' >&2
+"$@"
+rc=$?
+n=0
+for p in /proc/[0-9]*; do case "${p#/proc/}" in 1|$$) ;; *) n=$((n+1)) ;; esac; done
+printf 'vis-sandbox: left %s\\n' "$n" >&2
+exit $rc
+"""
+_LEFT = re.compile(r"^vis-sandbox: left (\d+)\n", re.MULTILINE)
 _LAUNCHER_NOTE = "vis-sandbox: cgroup not joined"
 _LAUNCHER = """n=$1; shift
 while [ "$n" -gt 0 ]; do
@@ -91,6 +102,7 @@ class SandboxResult:
     layers: tuple[str, ...]
     leftover_processes: int  # processes of the job still alive after it ended (killed by the final sweep)
     survivors: int  # processes of the job still alive after the sweep: must be 0
+    outlived_command: int = 0  # processes still running inside when the command itself ended (daemons, strays)
 
     @property
     def ok(self) -> bool:
@@ -170,6 +182,7 @@ class _Run:
         stopped_by = self._watch(child, started)
         wall = time.monotonic() - started
         launcher_notes, job_started, stderr = _split_stderr(_read_capped(err_path))
+        outlived_command, stderr = _left_running(stderr)
         if not job_started and stopped_by is None:
             last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else f"exit status {child.returncode}"
             raise SandboxUnavailable(f"the sandbox could not start: {last}")
@@ -184,7 +197,7 @@ class _Run:
             layers = [layer for layer in layers if not layer.startswith("cgroup")] + ["cgroup layer skipped"]
         return SandboxResult(returncode=returncode, stdout=_read_capped(out_path), stderr=stderr, wall_s=wall,
                              stopped_by=stopped_by, layers=tuple(layers),
-                             leftover_processes=leftovers, survivors=survivors)
+                             leftover_processes=leftovers, survivors=survivors, outlived_command=outlived_command)
 
     def _watch(self, child: subprocess.Popen, started: float) -> str | None:
         next_disk_check = 0.0
@@ -306,6 +319,16 @@ def _split_stderr(raw: str) -> tuple[list[str], bool, str]:
     if rest.startswith(STARTED):
         return notes, True, rest[len(STARTED):]
     return notes, False, rest
+
+
+def _left_running(stderr: str) -> tuple[int, str]:
+    """How many processes the job's command left running when it ended (the shell's last report), and the stderr
+    without that report."""
+    found = list(_LEFT.finditer(stderr))
+    if not found:
+        return 0, stderr
+    last = found[-1]
+    return int(last.group(1)), stderr[: last.start()] + stderr[last.end():]
 
 
 def _kill_now(child: subprocess.Popen) -> None:

@@ -117,14 +117,20 @@ def report_card(card: dict, review: dict, page: str) -> dict:
         st.dataframe([{"class": name, "precision": round(m["precision"], 3), "recall": round(m["recall"], 3),
                        "AP@0.5": round(m["ap50"], 3), "objects": m["n_truth"]} for name, m in per_class.items()],
                      hide_index=True)
-    runs = card.get("sandbox") or {}
-    if runs:
-        with st.expander(f"Sandbox runs ({len(runs)})"):
-            st.dataframe([{"run": what, "exit status": r.get("returncode"), "stopped by": r.get("stopped_by") or "",
-                           "seconds": r.get("wall_s"), "left running": r.get("leftover_processes"),
-                           "survived": r.get("survivors")} for what, r in runs.items()], hide_index=True)
-            st.caption("Layers: " + "; ".join(next(iter(runs.values())).get("layers", [])))
+    sandbox_runs(card.get("sandbox") or {})
     st.markdown("**For the 30-minute follow-up conversation**")
     for prompt in card.get("prompts", []):
         st.markdown(f"- {inert(prompt)}")
     return ticks
+
+
+def sandbox_runs(runs: dict) -> None:
+    """Each sandboxed run of a grading: how it ended, what it left running, and the layers that were active."""
+    if not runs:
+        return
+    with st.expander(f"Sandbox runs ({len(runs)})"):
+        st.dataframe([{"run": what, "exit status": r.get("returncode"), "stopped by": r.get("stopped_by") or "",
+                       "seconds": r.get("wall_s"),
+                       "left running": (r.get("outlived_command") or 0) + (r.get("leftover_processes") or 0),
+                       "survived": r.get("survivors")} for what, r in runs.items()], hide_index=True)
+        st.caption("Layers: " + "; ".join(next(iter(runs.values())).get("layers", [])))

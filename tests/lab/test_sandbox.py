@@ -44,6 +44,7 @@ def test_plain_python_runs_with_the_environment_packages(tmp_path):
     """)
     assert result.ok, result.stderr
     assert result.stdout.split() == ["ok", "/job", "True", "False"]  # the app's environment is not passed in
+    assert result.stderr == "" and result.outlived_command == 0  # the sandbox's own notes are taken out
     assert any("bubblewrap" in layer for layer in result.layers)
 
 
@@ -158,6 +159,7 @@ def test_a_daemon_does_not_outlive_the_job(tmp_path):
             time.sleep(0.1)
     """, QUICK, marker)
     assert result.returncode == 0
+    assert result.outlived_command >= 1  # seen running when the command ended, then killed with the namespace
     assert _processes_with(marker) == []
 
 
