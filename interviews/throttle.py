@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import delete, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,8 @@ def retry_after(session: Session, keys: list[str], now: datetime) -> float:
 
 def record_failure(session: Session, keys: list[str], now: datetime, *, max_lock_s: float) -> None:
     for key in keys:
-        insert_ignore(session, SignInThrottle, key=key, failures=0, locked_until=None, updated_at=now)
+        if insert_ignore(session, SignInThrottle, key=key, failures=0, locked_until=None, updated_at=now):
+            forget_quiet_keys(session, now)  # a new key: the table never keeps keys from quiet days
         row = session.scalar(select(SignInThrottle).where(SignInThrottle.key == key).with_for_update())
         if now - as_utc(row.updated_at) > FORGET_AFTER:
             row.failures = 0
@@ -49,6 +50,10 @@ def record_failure(session: Session, keys: list[str], now: datetime, *, max_lock
         if over > 0:
             row.locked_until = now + timedelta(seconds=min(max_lock_s, 2.0 ** (over - 1)))
     session.flush()
+
+
+def forget_quiet_keys(session: Session, now: datetime) -> None:
+    session.execute(delete(SignInThrottle).where(SignInThrottle.updated_at < now - FORGET_AFTER))
 
 
 def clear(session: Session, key: str) -> None:

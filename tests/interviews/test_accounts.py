@@ -198,3 +198,16 @@ def test_single_sign_on_matches_by_email_only(sessions, admin):
         assert demo_credentials(s) == [], "a real workspace shows no demo credentials"
     with pytest.raises(AuthError):
         attempt(sessions, "Newbie", "!sso")  # the provider's accounts have no password
+
+
+def test_failure_counts_of_quiet_days_are_forgotten(sessions, admin):
+    from interviews.tables import SignInThrottle
+
+    long_ago = utcnow() - timedelta(days=3)
+    for name in ("old guess 1", "old guess 2"):
+        with pytest.raises(AuthError):
+            attempt(sessions, name, "wrong but long", now=long_ago)
+    with pytest.raises(AuthError):
+        attempt(sessions, "fresh guess", "wrong but long")
+    with session_scope(sessions) as s:
+        assert [k for (k,) in s.execute(select(SignInThrottle.key))] == ["account:fresh guess"]
