@@ -100,6 +100,9 @@ def test_manager_compares_three_decides_and_reads_the_pdf(manager_page, screensh
     for expected in (CASEY, ELI, GUS, "3.50", "1.50", "Strong yes", "Strong no", "Stage: take-home",
                      "Both deep dives strong: take-home next."):
         assert expected in text, expected
+    images = subprocess.run(["pdfimages", "-list", str(target)], capture_output=True, text=True).stdout
+    assert images.count("png") + images.count("image") >= 2, "the heat map and the radar are in the PDF"
+    shutil.copy(target, screenshot_dir.parent / "manager_committee_report.pdf")
 
 
 def test_manager_reads_one_candidate_and_calibration(manager_page, screenshot_dir):
