@@ -2,7 +2,8 @@
 
 Scorecards (as Greenhouse does it):
 * an interviewer reads their own cards, drafts included; another interviewer's submitted card for a candidate
-  only once they have submitted their own card for that candidate;
+  only once they have submitted their own card for that candidate, and while they owe none (a second interview
+  with the same candidate hides the panel's cards again until its card is submitted too);
 * hiring managers and admins read every submitted card (and their own drafts);
 * candidates never read scorecards or notes.
 Questions: candidates (and anonymous visitors) read practice questions only; staff read every question.
@@ -32,12 +33,21 @@ def _submitted_for(viewer: Identity):
             .where(Scorecard.interviewer_id == viewer.account_id, Scorecard.status == "submitted"))
 
 
+def _still_owed_for(viewer: Identity):
+    """Candidates with an interview on whose panel the viewer sits without a submitted card (a subquery)."""
+    mine = and_(Scorecard.interview_id == PanelSeat.interview_id, Scorecard.interviewer_id == PanelSeat.account_id,
+                Scorecard.status == "submitted")
+    return (select(Interview.candidate_id).join(PanelSeat, PanelSeat.interview_id == Interview.id)
+            .outerjoin(Scorecard, mine).where(PanelSeat.account_id == viewer.account_id, Scorecard.id.is_(None)))
+
+
 def _visible_filter(viewer: Identity):
     own = Scorecard.interviewer_id == viewer.account_id
     if viewer.active_role in ("admin", "manager"):
         return or_(own, Scorecard.status == "submitted")
     if viewer.active_role == "interviewer":
-        return or_(own, and_(Scorecard.status == "submitted", Interview.candidate_id.in_(_submitted_for(viewer))))
+        return or_(own, and_(Scorecard.status == "submitted", Interview.candidate_id.in_(_submitted_for(viewer)),
+                             Interview.candidate_id.not_in(_still_owed_for(viewer))))
     return None
 
 

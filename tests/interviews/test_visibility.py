@@ -135,3 +135,20 @@ def test_candidates_read_practice_questions_only():
     assert practice and all(q.visibility.value == "practice" for q in practice)
     assert readable_questions(bank, None) == practice
     assert len(readable_questions(bank, "interviewer")) == len(bank.questions) > len(practice)
+
+
+def test_a_second_interview_hides_the_panel_again_until_its_card_is_in(sessions):
+    from interviews.schedule import add_interviewer
+
+    ws = build_workspace(sessions)
+    submit(sessions, ws.ivy, ws.ada_panel.id)
+    max_card, _ = submit(sessions, ws.max, ws.ada_panel.id)
+    with session_scope(sessions) as s:
+        assert max_card.id in ids(visible_scorecards(s, viewer=ws.ivy))
+        add_interviewer(s, actor=ws.manager, interview_id=ws.ada_onsite.id, account_id=ws.ivy.account_id)
+    with session_scope(sessions) as s:
+        assert max_card.id not in ids(visible_scorecards(s, viewer=ws.ivy)), "Ivy owes the onsite card now"
+        assert debrief(s, viewer=ws.ivy, candidate_id=ws.ada).waiting_on_viewer
+    submit(sessions, ws.ivy, ws.ada_onsite.id)
+    with session_scope(sessions) as s:
+        assert max_card.id in ids(visible_scorecards(s, viewer=ws.ivy))
