@@ -68,6 +68,9 @@ with right:
         st.caption("None yet.")
     st.page_link("views/debrief.py", label="Debrief for this candidate", icon=":material/forum:",
                  query_params={"candidate": candidate.id})
+    if managing:
+        st.page_link("views/candidate.py", label="Every card with its evidence, and the decision",
+                     icon=":material/person_search:", query_params={"candidate": candidate.id})
 if managing:
     with st.form(f"{PAGE}.move"):
         new_stage = st.selectbox("Move to stage", STAGES, index=STAGES.index(candidate.stage), key=f"{PAGE}.to")

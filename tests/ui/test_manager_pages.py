@@ -218,3 +218,11 @@ def test_pipeline_shows_the_counted_take_home_result(world):
 def test_an_empty_workspace_says_what_to_do(fresh_services, path, message):
     at = run_app(path, make_user("Mia Manager", "manager"))
     assert not at.exception and not at.error and message in at.info[0].value
+
+
+def test_the_candidates_screen_links_managers_to_the_candidate_page(world):
+    link = "Every card with its evidence, and the decision"
+    manager = run_app("views/candidates.py", world["manager"])
+    assert link in [p.proto.label for p in manager.get("page_link")]
+    interviewer = run_app("views/candidates.py", world["ivy"])
+    assert link not in [p.proto.label for p in interviewer.get("page_link")]
