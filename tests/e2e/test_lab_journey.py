@@ -26,9 +26,10 @@ def test_candidate_runs_the_baseline_and_an_int8_variant(page, app_url, screensh
     expect(page.get_by_test_id("stProgress").first).to_be_visible()  # queued or running, and the page still answers
     expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible()
     expect(page.get_by_text("Paired against the baseline")).to_be_visible(timeout=RUN_TIMEOUT_MS)
-    expect(page.get_by_role("heading", name="Accuracy drift against the baseline")).to_be_visible()
-    expect(page.get_by_text("Only the baseline so far")).to_have_count(0)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)  # Pareto and drift
+    # the page redraws once more after storing the run (stale elements linger meanwhile): wait for the settled page
+    expect(page.get_by_text("Only the baseline so far")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Accuracy drift against the baseline").first).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=RUN_TIMEOUT_MS)  # Pareto, drift
     expect(page.locator(".js-plotly-plot .textpoint").first).to_be_visible()  # the Pareto points carry labels
     page.set_viewport_size({"width": 1400, "height": 4200})  # Streamlit scrolls inside its main block: show it all
     page.wait_for_timeout(2500)  # the grids paint their canvases after they are attached
