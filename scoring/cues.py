@@ -47,13 +47,30 @@ def _is_cue(word: str, glossary: Glossary) -> bool:
     return w in glossary.negation_cues or w.endswith("n't") or w == "w/o"
 
 
+_RESULT_CUES = frozenset({"no", "not", "without", "zero"})  # "forgot ... loss scaling" never describes a result
+
+
+def _describes_a_result(words: list[str], i: int, glossary: Glossary) -> bool:
+    """"no accuracy drop", "without a noticeable difference": the cue at ``i`` reports a good result. A benign word
+    that starts a compound ("no error analysis", "no loss scaling") does not count."""
+    if words[i].lower() not in _RESULT_CUES:
+        return False
+    content = [k for k in range(i + 1, min(i + 5, len(words))) if words[k].lower() not in STOPWORDS][:2]
+    for k in content:
+        if glossary.canonical(words[k]) in glossary.benign_after:
+            compound = k + 1 < len(words) and words[k + 1].lower() not in STOPWORDS and \
+                glossary.canonical(words[k + 1]) not in glossary.benign_after
+            if not compound:
+                return True
+    return False
+
+
 def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | None:
     """Index range of the words a negation cue governs, or None when the clause is not negated."""
     for i, word in enumerate(words):
         if not _is_cue(word, glossary):
             continue
-        following = [w for w in words[i + 1:i + 5] if w.lower() not in STOPWORDS][:2]
-        if any(glossary.canonical(w) in glossary.benign_after for w in following):
+        if _describes_a_result(words, i, glossary):
             continue  # "no accuracy drop" is a result, not a missing step
         if i + 1 < len(words) and words[i + 1].lower() in {"only", "just"}:
             continue

@@ -56,8 +56,9 @@ def _match(row: LabelledRow, encoder, classifier):
     return analyse_rubric(row.text, row.points, encoder=encoder, classifier=classifier).matches
 
 
-def _overlaps(span: tuple[int, int] | None, truth: tuple[int, int]) -> bool:
-    return span is not None and span[0] < truth[1] and truth[0] < span[1]
+def _overlaps(span: tuple[int, int] | None, truth: tuple[tuple[int, int], ...]) -> bool:
+    """The quoted span overlaps one of the labelled evidence spans."""
+    return span is not None and any(span[0] < end and start < span[1] for start, end in truth)
 
 
 def _point_label(row: LabelledRow, index: int) -> str:

@@ -26,8 +26,10 @@ FEATURES: tuple[str, ...] = (
     "point_terms",  # log(1 + content words in the point)
     "cos_example",  # best cosine between a clean clause and the point or one of its "listen for" examples
     "lex_example",  # best share of the content words of the point or of one example found in one clean clause
+    "rubric_mean",  # mean of cos_example over the whole rubric: how much of the rubric the text engages with at all
 )
 # A point without examples has cos_example == cos_clean and lex_example == lex_clean.
+LEXICAL_RELEVANCE = 0.5  # where the evidence lies: the clause maximising cosine + this * share of the point's words
 # Negated and name-drop clauses (and hedged or misstated ones, which count as name-drops here) never count as evidence: they are masked out of every feature, and how close they
 # came is deliberately not an input, so that no learned weight can turn "never checked X" into evidence for X.
 # The matcher asks the counterfactual instead (trust_negated / trust_name_drops) to explain a rejection.
@@ -132,7 +134,7 @@ def compute_features(
         lex = np.array([_recall(groups, t) for t in terms])
         example_sims, example_lex = _example_evidence(clause_vecs, terms, examples[j] if examples else None)
         best_sims, best_lex = np.maximum(sims[:, j], example_sims), np.maximum(lex, example_lex)
-        relevance = best_sims + 0.5 * best_lex
+        relevance = best_sims + LEXICAL_RELEVANCE * best_lex
         cos_clean, _ = _masked_max(sims[:, j], clean)
         cos_example, _ = _masked_max(best_sims, clean)
         lex_example, _ = _masked_max(best_lex, clean)
@@ -151,8 +153,9 @@ def compute_features(
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
             lex_clean, lex_sentence, _recall(groups, all_terms), cos_clean * lex_sentence, margin,
-            np.log1p(len(groups)), cos_example, lex_example,
+            np.log1p(len(groups)), cos_example, lex_example, 0.0,
         )
         start = best_pair if use_pair else best
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best))
+    feats[:, FEATURES.index("rubric_mean")] = feats[:, FEATURES.index("cos_example")].mean()
     return feats, evidence

@@ -1,8 +1,9 @@
 """Labelled rows, read the way the product matches them.
 
 A row is ``{"text", "points": [...], "covered": [indices]}`` with optional ``question_id``, ``point_ids``,
-``quality`` (strong / mixed / weak), ``source``, and ``evidence`` (``{"<index>": [start, end]}``: where in the text the
-labelled evidence for a covered point lies). When the row's ``question_id`` is a bank question and its points are
+``quality`` (strong / mixed / weak), ``source``, and ``evidence`` (``{"<index>": [start, end]}`` or
+``{"<index>": [[start, end], ...]}``: where in the text the labelled evidence for a covered point lies, one span per
+labeller quote). When the row's ``question_id`` is a bank question and its points are
 that question's rubric points (by id, else by text), the row is matched as ``match_question`` matches it: against the
 bank's whole rubric, with each point's "listen for" examples. Otherwise it is matched on its plain point strings.
 """
@@ -26,7 +27,7 @@ class LabelledRow:
     points: tuple  # what the matcher is given: the bank's rubric points, or the row's plain strings
     labelled: tuple[int, ...]  # indices into ``points`` that carry a label (all of them on the plain path)
     covered: frozenset[int]  # indices into ``points`` labelled as covered
-    evidence: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # point index -> labelled span
+    evidence: Mapping[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # point index -> labelled spans
     quality: str | None = None
     source: str = "all"
     question_id: str | None = None
@@ -74,18 +75,30 @@ def bank_questions(bank_dir: Path | None = None) -> dict[str, object]:
     return {q.id: q for q in bank.questions}
 
 
-def _spans(row: Mapping, to_index: Mapping[int, int]) -> dict[int, tuple[int, int]]:
-    out: dict[int, tuple[int, int]] = {}
+def _as_spans(value) -> tuple[tuple[int, int], ...]:
+    """``[start, end]`` or a list of them, as a tuple of valid spans (anything else is ignored)."""
+    items = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+    spans = []
+    for item in items:
+        if isinstance(item, list) and len(item) == 2 and all(isinstance(v, int) for v in item) and \
+                0 <= item[0] < item[1]:
+            spans.append((item[0], item[1]))
+    return tuple(spans)
+
+
+def _spans(row: Mapping, to_index: Mapping[int, int]) -> dict[int, tuple[tuple[int, int], ...]]:
     raw = row.get("evidence") or {}
     if not isinstance(raw, Mapping):
-        return out
-    for key, span in raw.items():
+        return {}
+    out: dict[int, tuple[tuple[int, int], ...]] = {}
+    for key, value in raw.items():
         try:
-            index, (start, end) = int(key), span
+            index = int(key)
         except (TypeError, ValueError):
             continue
-        if index in to_index and isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
-            out[to_index[index]] = (start, end)
+        spans = _as_spans(value)
+        if index in to_index and spans:
+            out[to_index[index]] = spans
     return out
 
 

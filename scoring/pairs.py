@@ -28,9 +28,10 @@ SEED = 13
 Pair = tuple[str, str, int]
 
 
-def _best_clause(clauses, sims: np.ndarray, j: int, span) -> int:
-    if span:
-        inside = [k for k, c in enumerate(clauses) if c.start < span[1] and span[0] < c.end]
+def _best_clause(clauses, sims: np.ndarray, j: int, spans) -> int:
+    """The clause closest to point ``j``, among those inside the labelled evidence spans when there are any."""
+    if spans:
+        inside = [k for k, c in enumerate(clauses) if any(c.start < e and s < c.end for s, e in spans)]
         if inside:
             return max(inside, key=lambda k: sims[k, j])
     return int(np.argmax(sims[:, j]))
@@ -39,6 +40,7 @@ def _best_clause(clauses, sims: np.ndarray, j: int, span) -> int:
 def project_pairs(encode: Callable, files: tuple[Path, ...] = PROJECT_TRAIN) -> list[Pair]:
     """Pairs from the labelled train files; ``encode`` (texts -> unit rows) picks clauses where no span is given."""
     from scoring.glossary import get_glossary
+    from scoring.labelled import resolve
     from scoring.segment import split_clauses
 
     glossary = get_glossary()
@@ -56,10 +58,10 @@ def project_pairs(encode: Callable, files: tuple[Path, ...] = PROJECT_TRAIN) -> 
             texts = [glossary.expand(c.text) for c in clauses]
             points = [glossary.expand(p) for p in row["points"]]
             sims = encode(texts) @ encode(points).T
-            spans = row.get("evidence") or {}
+            spans = resolve(row, {}).evidence
             for j, point in enumerate(points):
                 covered = j in row.get("covered", [])
-                best = _best_clause(clauses, sims, j, spans.get(str(j)) if covered else None)
+                best = _best_clause(clauses, sims, j, spans.get(j) if covered else None)
                 pairs.append((texts[best], point, int(covered)))
     return pairs
 

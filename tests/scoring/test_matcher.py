@@ -192,7 +192,8 @@ def test_shipped_classifier_loads_and_is_monotone_in_evidence():
     strong[0, FEATURES.index("point_terms")] = weak[0, FEATURES.index("point_terms")] = 2.3
     for name, value in (("cos_clean", 0.8), ("cos_pair", 0.8), ("cos_sentence", 0.8), ("lex_clean", 0.8),
                         ("lex_sentence", 0.8), ("lex_text", 0.8), ("cos_x_lex", 0.64),
-                        ("cos_example", 0.8), ("lex_example", 0.8)):  # never below cos_clean / lex_clean
+                        ("cos_example", 0.8), ("lex_example", 0.8),  # never below cos_clean / lex_clean
+                        ("rubric_mean", 0.8)):  # a one-point rubric: the mean of cos_example is its own
         strong[0, FEATURES.index(name)] = value
     assert clf.probability(strong)[0] > clf.threshold > clf.probability(weak)[0]
 

@@ -74,10 +74,10 @@ def test_an_example_lets_a_concrete_instance_count(fake_encoder):
 
 def test_labelled_row_follows_the_bank_rubric_by_point_id():
     row = {"question_id": "q-transfer", "text": "x", "points": ["Defines rollback triggers"], "point_ids": ["rollback"],
-           "covered": [0], "evidence": {"0": [0, 1]}, "quality": "weak"}
+           "covered": [0], "evidence": {"0": [[0, 1], [2, 3]]}, "quality": "weak"}
     resolved = resolve(row, {"q-transfer": QUESTION})
     assert resolved.product_path and resolved.labelled == (1,) and resolved.covered == {1}
-    assert resolved.evidence == {1: (0, 1)} and resolved.quality == "weak"
+    assert resolved.evidence == {1: ((0, 1), (2, 3))} and resolved.quality == "weak"
     unknown = resolve({**row, "point_ids": ["nope"]}, {"q-transfer": QUESTION})
     assert not unknown.product_path and unknown.points == ("Defines rollback triggers",)
 
@@ -144,3 +144,18 @@ def test_evaluate_reports_agreement_with_interviewers(decisions_db, patched_enco
 def test_evaluate_needs_a_file_or_decisions(capsys):
     with pytest.raises(SystemExit):
         evaluate.main([])
+
+
+def test_blind_data_is_split_by_question_and_never_trained_on_its_test_questions():
+    from scoring.train import DATA_DIR, default_training_files, held_out_questions, load_rows
+
+    splits = {name: load_rows(DATA_DIR / f"blind_{name}.jsonl") for name in ("train", "dev", "test")}
+    questions = {name: {r["question_id"] for r in rows} for name, rows in splits.items()}
+    assert not (questions["train"] & questions["dev"]) and not (questions["test"] & (questions["train"] |
+                                                                                       questions["dev"]))
+    assert sum(len(r["points"]) for rows in splits.values() for r in rows) >= 1500
+    assert len(set().union(*questions.values())) >= 60
+    assert {r["quality"] for rows in splits.values() for r in rows} == {"strong", "mixed", "weak"}
+    assert all(r["split"] == name for name, rows in splits.items() for r in rows)
+    assert questions["test"] <= held_out_questions()
+    assert DATA_DIR / "blind_test.jsonl" not in default_training_files()
