@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import threading
 
 HELP = "run queued lab jobs (lab runs, take-home grading), one at a time"
@@ -15,6 +17,8 @@ HELP = "run queued lab jobs (lab runs, take-home grading), one at a time"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queue", choices=["default", "gpu"], default="default",
                         help="gpu: the queue of runs that ask for CUDA or TensorRT (start it on the GPU machine)")
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stop (gracefully) when the process that started this worker is gone")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger(__name__).info("queue %s on %s (%s), lease %.0f s", args.queue, queue.url.split("?")[0],
                                      identity["hostname"], queue.lease_s)
     stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(queue, stop), daemon=True)
+    parent = os.getppid() if args.stop_with_parent else None
+    watcher = threading.Thread(target=_watch, args=(queue, stop, parent), daemon=True)
     watcher.start()
     consumer = queue.huey.create_consumer(workers=1, worker_type="thread", periodic=False, initial_delay=0.1,
                                           backoff=1.15, max_delay=0.5)
@@ -37,10 +42,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _watch(queue, stop: threading.Event) -> None:
-    """Say this worker is alive and look for jobs lost with another worker, a few times per lease."""
+def _watch(queue, stop: threading.Event, parent: int | None) -> None:
+    """Say this worker is alive and look for jobs lost with another worker, a few times per lease; with ``parent``,
+    stop the worker once that process is gone (a test run killed without its clean-up)."""
     log = logging.getLogger(__name__)
     while True:
+        if parent is not None and os.getppid() != parent:
+            log.info("the parent process %d is gone: stopping", parent)
+            os.kill(os.getpid(), signal.SIGINT)  # the consumer's graceful stop
+            return
         try:
             queue.announce_worker()
             for job_id in queue.reap_stale():

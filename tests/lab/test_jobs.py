@@ -212,3 +212,27 @@ def test_an_unreachable_queue_is_a_clear_error_without_credentials():
     assert "secret" not in str(caught.value) and "redis://127.0.0.1:1/0" in str(caught.value)
     with pytest.raises(jobs.JobError, match="cannot be reached"):
         queue.jobs()
+
+
+def test_a_worker_started_with_stop_with_parent_stops_when_its_parent_is_killed(queue_env, tmp_path):
+    """A test run killed without its clean-up must not leave a worker polling forever."""
+    env = {**os.environ, **queue_env, "PYTHONPATH": str(REPO)}
+    script = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-m', 'lab', 'worker', "
+              f"'--stop-with-parent'], cwd={str(REPO)!r}); print(p.pid, flush=True); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(3)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{worker_pid}/stat") as stat:
+            if stat.read().split(")")[-1].split()[0] == "Z":
+                return  # exited, waiting to be reaped by init
+        time.sleep(0.5)
+    os.kill(worker_pid, signal.SIGKILL)
+    raise AssertionError("the worker outlived its parent")
