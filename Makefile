@@ -28,7 +28,7 @@ setup: $(STAMP) $(MODEL_STAMP)
 run: setup
 	$(PY) -m interviews seed-demo --if-empty
 	@# one lab queue worker beside the app (lab runs, take-home grading), stopped with it
-	$(PY) -m lab worker --stop-with-parent & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m lab worker --parent-pid $$$$ & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 system-deps:

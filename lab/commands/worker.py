@@ -17,8 +17,8 @@ HELP = "run queued lab jobs (lab runs, take-home grading), one at a time"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queue", choices=["default", "gpu"], default="default",
                         help="gpu: the queue of runs that ask for CUDA or TensorRT (start it on the GPU machine)")
-    parser.add_argument("--stop-with-parent", action="store_true",
-                        help="stop (gracefully) when the process that started this worker is gone")
+    parser.add_argument("--parent-pid", type=int, default=None,
+                        help="stop (gracefully) once this process, the one that started the worker, is gone")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,8 +30,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger(__name__).info("queue %s on %s (%s), lease %.0f s", args.queue, queue.url.split("?")[0],
                                      identity["hostname"], queue.lease_s)
     stop = threading.Event()
-    parent = os.getppid() if args.stop_with_parent else None
-    watcher = threading.Thread(target=_watch, args=(queue, stop, parent), daemon=True)
+    watcher = threading.Thread(target=_watch, args=(queue, stop, args.parent_pid), daemon=True)
     watcher.start()
     consumer = queue.huey.create_consumer(workers=1, worker_type="thread", periodic=False, initial_delay=0.1,
                                           backoff=1.15, max_delay=0.5)

@@ -54,8 +54,8 @@ def running_app(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> I
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # one lab queue worker beside the app, as `make run` starts it (lab runs and take-home grading are jobs)
-    worker = subprocess.Popen([sys.executable, "-m", "lab", "worker", "--stop-with-parent"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "lab", "worker", "--parent-pid", str(os.getpid())], cwd=REPO,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     _DATA_DIRS[url] = Path(data_dir)
     try:

@@ -214,15 +214,14 @@ def test_an_unreachable_queue_is_a_clear_error_without_credentials():
         queue.jobs()
 
 
-def test_a_worker_started_with_stop_with_parent_stops_when_its_parent_is_killed(queue_env, tmp_path):
+def test_a_worker_started_with_its_parent_pid_stops_when_the_parent_is_killed(queue_env, tmp_path):
     """A test run killed without its clean-up must not leave a worker polling forever."""
     env = {**os.environ, **queue_env, "PYTHONPATH": str(REPO)}
-    script = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-m', 'lab', 'worker', "
-              f"'--stop-with-parent'], cwd={str(REPO)!r}); print(p.pid, flush=True); time.sleep(600)")
+    script = (f"import os, subprocess, sys, time; p = subprocess.Popen([sys.executable, '-m', 'lab', 'worker', "
+              f"'--parent-pid', str(os.getpid())], cwd={str(REPO)!r}); print(p.pid, flush=True); time.sleep(600)")
     parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
     worker_pid = int(parent.stdout.readline())
-    time.sleep(3)
-    parent.kill()
+    parent.kill()  # at once: the worker may not even have started its watcher yet
     parent.wait()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
