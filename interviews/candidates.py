@@ -132,6 +132,13 @@ def get_candidate(session: Session, *, viewer: Identity, candidate_id: int) -> C
     return info(row)
 
 
+def find_candidate_by_name(session: Session, name: str) -> CandidateInfo | None:
+    """The one candidate whose name matches ``name`` after NFKC normalisation and case folding; None when no record
+    or more than one has that name (a command line must not guess between namesakes)."""
+    rows = session.scalars(select(Candidate).where(Candidate.name_key == name_key(name)[:120]).limit(2)).all()
+    return info(rows[0]) if len(rows) == 1 else None
+
+
 def candidate_for_account(session: Session, account_id: int) -> CandidateInfo | None:
     row = session.scalar(select(Candidate).where(Candidate.account_id == account_id))
     return info(row) if row else None

@@ -57,3 +57,29 @@ def test_cli_errors_are_one_line_and_status_1(tmp_path):
     assert "Traceback" not in missing.stderr
     bad = run_lab(tmp_path, "takehome", "create", "--candidate", "X", "--hours", "12", "--out", str(tmp_path / "k.zip"))
     assert bad.returncode == 1 and "4 to 6 hours" in bad.stderr
+
+
+def test_create_files_the_takehome_under_the_candidate_record_and_moves_the_stage(tmp_path):
+    from interviews.candidates import create_candidate, find_candidate_by_name, stage_history
+    from interviews.db import make_engine, migrate, session_factory, session_scope
+    from interviews.identity import Identity
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'studio.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    manager = Identity(account_id=0, name="Dana", role="manager", confirmed=True)
+    with session_scope(sessions) as session:
+        create_candidate(session, actor=manager, name="Ada Lovelace", stage="onsite")
+    created = run_lab(tmp_path, "takehome", "create", "--candidate", "ada  LOVELACE", "--seed", "5",
+                      "--out", str(tmp_path / "kit.zip"))
+    assert created.returncode == 0, created.stderr
+    with session_scope(sessions) as session:
+        record = find_candidate_by_name(session, "Ada Lovelace")
+        assert record.stage == "take-home"
+        event = stage_history(session, viewer=manager, candidate_id=record.id)[-1]
+        assert (event.from_stage, event.to_stage) == ("onsite", "take-home")
+        assert f"take-home {created.stdout.strip()}" in event.reason
+    unknown = run_lab(tmp_path, "takehome", "create", "--candidate", "Nobody Known", "--seed", "6",
+                      "--out", str(tmp_path / "kit2.zip"))
+    assert unknown.returncode == 0 and "no single candidate record" in unknown.stderr
+    engine.dispose()
