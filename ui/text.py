@@ -29,7 +29,10 @@ _ACTIVE = re.compile(r"""([\\`*_{}\[\]<>#+\-!|~$:=&^]|(?<=\d)[.)])""")
 # transform), so escaping cannot stop them. An invisible WORD JOINER (U+2060) inside the trigger does:
 # ``https⁠://``, ``www⁠.`` and ``user@⁠host`` no longer match the patterns, and the text reads the same.
 WORD_JOINER = "\u2060"
-_AUTOLINK_TRIGGERS = re.compile(r"(?i)(?:https?|ftp|mailto|www)(?=\\?[:.])|@")
+# Streamlit's icon and emoji shortcodes (``:material/home:``, ``:smile:``) are also found in text nodes after escapes
+# are resolved (labels even render an escaped ``\:material/home\:``): a joiner after a colon that precedes a letter
+# stops them too.
+_AUTOLINK_TRIGGERS = re.compile(r"(?i)(?:https?|ftp|mailto|www)(?=\\?[:.])|@|(?<=:)(?=[a-z])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -49,7 +52,7 @@ def inert(text: object) -> str:
 def chart_text(text: object) -> str:
     """``text`` for a plotly label, legend entry or hover text: HTML-escaped, no LaTeX, no link."""
     clean = _CONTROL.sub("", str(text))
-    escaped = html.escape(clean, quote=True).replace("$", "&#36;")
+    escaped = html.escape(clean, quote=False).replace("$", "&#36;")  # plotly decodes &lt; &gt; &amp; &#36;, not &quot;
     return _break_autolinks(escaped)
 
 

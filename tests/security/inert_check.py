@@ -51,6 +51,8 @@ def markdown_problem(text: str) -> str | None:
         if match := signature.search(text):
             return f"unescaped {match.group(0)!r}"
     resolved = _ESCAPE.sub(r"\1", text)
+    if ":material/home:" in resolved:  # Streamlit finds icon shortcodes in labels even when escaped
+        return "icon shortcode"
     match = AUTOLINK.search(resolved)
     if match and "evil" in match.group(0):
         return f"autolink {match.group(0)!r}"
