@@ -154,6 +154,11 @@ class JobQueue:
         return bool(self.huey.put_if_empty(f"job:{job_id}:claimed", {"at": time.time()}))
 
     @_reachable
+    def release(self, job_id: str) -> None:
+        """Undo :meth:`claim` (storing the result failed): the next look at the job tries again."""
+        self.huey.delete(f"job:{job_id}:claimed")
+
+    @_reachable
     def last_worker_seen(self) -> float | None:
         """Seconds since a worker of this queue last said it was alive; None when none ever did."""
         seen = self.huey.get("workers:last_seen", peek=True)

@@ -104,6 +104,10 @@ def upload_dir(svc, user_name: str) -> Path:
     return svc.settings.data_dir / "lab_uploads" / hashlib.sha256(user_name.encode()).hexdigest()[:16]
 
 
+class StoreFailed(RuntimeError):
+    """A finished run's figures could not be stored; they stay on the queue for the next try."""
+
+
 def owner_key(user) -> str:
     """Whose jobs these are, on the queue: account id and name (names alone can repeat over time)."""
     return f"{user.id}:{user.name}"
@@ -148,10 +152,15 @@ def store_finished(svc, user, job: jobs.JobStatus) -> int | None:
     latency = {**r["latency"], "paired": r["paired"]} if r.get("paired") else r["latency"]
     settings = {"source": r["source"], "spec": r["spec"], "accuracy_note": r["accuracy_note"],
                 "baseline": r["baseline"], "job_id": job.id, "worker": job.worker.get("hostname", "")}
-    with session_scope(svc.sessions) as s:
-        return save_lab_run(s, owner=user.identity, variant=r["variant"], model_sha256=r["model_sha256"],
-                            settings=settings, latency=latency, accuracy=r["accuracy"],
-                            environment=r["environment"], size_bytes=r["size_bytes"]).id
+    try:
+        with session_scope(svc.sessions) as s:
+            return save_lab_run(s, owner=user.identity, variant=r["variant"], model_sha256=r["model_sha256"],
+                                settings=settings, latency=latency, accuracy=r["accuracy"],
+                                environment=r["environment"], size_bytes=r["size_bytes"]).id
+    except Exception as exc:  # noqa: BLE001 - the figures stay in the queue; the next look stores them
+        jobs.get_queue(job.queue).release(job.id)
+        raise StoreFailed(f"A run finished but could not be stored yet ({exc}); it is tried again on your next "
+                          "visit.") from exc
 
 
 def job_line(job: jobs.JobStatus) -> str:

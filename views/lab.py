@@ -102,6 +102,9 @@ def watch_jobs() -> None:
             continue
         try:
             st.session_state[LAST] = lab_view.store_finished(svc, user, job) or st.session_state.get(LAST)
+        except lab_view.StoreFailed as exc:  # no redraw: it would only try again at once
+            st.error(inert(exc))
+            continue
         except JobError as exc:
             st.session_state[FAILURES].append(str(exc))
         changed = True

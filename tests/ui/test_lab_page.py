@@ -203,3 +203,25 @@ def test_an_unreachable_queue_is_a_message_and_the_stored_runs_still_show(lab_pa
     assert not at.exception, at.exception
     assert any("cannot be queued or followed right now" in e.value for e in at.error)
     assert len(at.dataframe[0].value) == 1 and len(lab_page) == 1
+
+
+def test_a_run_that_cannot_be_stored_is_kept_on_the_queue_and_stored_on_the_next_look(lab_page, monkeypatch):
+    import interviews.lab_runs
+    import ui.lab_view
+    from lab import jobs
+
+    real_save = interviews.lab_runs.save_lab_run
+
+    def failing_save(*args, **kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(ui.lab_view, "save_lab_run", failing_save)
+    cat = make_user("Cat", "candidate")
+    at = click_run(open_page(cat))
+    assert not at.exception, at.exception
+    assert any("could not be stored yet" in e.value.replace("\\", "") for e in at.error)
+    (job,) = jobs.get_queue().jobs()
+    assert job.state == "done"  # the figures wait on the queue
+    monkeypatch.setattr(ui.lab_view, "save_lab_run", real_save)
+    at = open_page(cat)
+    assert not at.exception and len(at.dataframe[0].value) == 1
