@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import open_screen, sign_in
+
 
 def test_search_open_and_reveal(page, app_url, screenshot_dir):
-    page.goto(f"{app_url}/question_bank")
-    expect(page.get_by_role("heading", name="Question bank")).to_be_visible()
+    sign_in(page, app_url, "Bea Bank", "Interviewer")  # anonymous visitors see Home and sign-in only
+    open_screen(page, "Question bank")
 
     search = page.get_by_label("Search by meaning")
     search.fill("how do I hit 30 fps on a Jetson")
     search.press("Enter")
-    expect(page.get_by_text("ranked by closeness to your search")).to_be_visible()
+    expect(page.get_by_text("ranked by closeness to your search")).to_be_visible(timeout=180_000)  # loads the model
 
     options = page.get_by_role("radiogroup").get_by_role("radio")
     first_label = page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.inner_text()
