@@ -109,6 +109,19 @@ def choose_candidate(by_id: Mapping[int, object], page: str) -> int:
     return chosen
 
 
+def preset_from_link(by_id: Mapping[int, object], page: str, most: int) -> None:
+    """Choose the candidates a ``?candidates=1,2,3`` link names (once per new link); unknown ids are said plainly."""
+    raw = str(st.query_params.get("candidates", ""))
+    if not raw or st.session_state.get(f"{page}.url") == raw:
+        return
+    st.session_state[f"{page}.url"] = raw
+    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    unknown = [i for i in ids if i not in by_id]
+    if unknown or len(ids) != len([p for p in raw.split(",") if p.strip()]):
+        st.warning("The link names candidates that do not exist; the others are chosen.")
+    st.session_state[f"{page}.chosen"] = [i for i in dict.fromkeys(ids) if i in by_id][:most]
+
+
 def pipeline_filters(options: PipelineOptions, page: str) -> dict[str, object]:
     """Role, stage, kit and interviewer pickers; returns the filters for :func:`interviews.pipeline.pipeline_rows`."""
     cols = st.columns(4)

@@ -27,9 +27,12 @@ st.title("Compare candidates")
 with session_scope(svc.sessions) as session:
     candidates = list_candidates(session, viewer=viewer)
 by_id = {c.id: c for c in candidates}
+view.preset_from_link(by_id, PAGE, MAX_CANDIDATES)
 chosen = st.multiselect(f"Candidates (2 to {MAX_CANDIDATES})", list(by_id), key=f"{PAGE}.chosen",
                         max_selections=MAX_CANDIDATES,
                         format_func=view.candidate_namer(by_id))
+st.query_params["candidates"] = ",".join(map(str, chosen))  # the comparison's link can be shared
+st.session_state[f"{PAGE}.url"] = st.query_params["candidates"]
 if not chosen:
     st.info(f"Choose 2 to {MAX_CANDIDATES} candidates to see their ratings side by side.")
     st.stop()

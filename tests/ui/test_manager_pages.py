@@ -226,3 +226,15 @@ def test_the_candidates_screen_links_managers_to_the_candidate_page(world):
     assert link in [p.proto.label for p in manager.get("page_link")]
     interviewer = run_app("views/candidates.py", world["ivy"])
     assert link not in [p.proto.label for p in interviewer.get("page_link")]
+
+
+def test_a_comparison_link_opens_the_same_candidates_and_bad_ids_are_named(world):
+    at = run_app("views/compare.py", world["manager"], query={"candidates": f"{world['ada']},{world['bob']}"})
+    assert not at.exception and at.multiselect(key="compare.chosen").value == [world["ada"], world["bob"]]
+    assert len(at.get("plotly_chart")) == 2
+    at.multiselect(key="compare.chosen").set_value([world["ada"], world["bob"], world["cy"]]).run()
+    link = f"{world['ada']},{world['bob']},{world['cy']}"
+    assert at.query_params["candidates"] in (link, [link]), "the URL follows the choice"
+    bad = run_app("views/compare.py", world["manager"], query={"candidates": f"{world['ada']},99999,x"})
+    assert not bad.exception and "do not exist" in bad.warning[0].value
+    assert bad.multiselect(key="compare.chosen").value == [world["ada"]]
