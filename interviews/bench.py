@@ -59,55 +59,65 @@ def _bulk(session: Session, table, rows: list[dict]) -> None:
         session.execute(insert(table), rows[start:start + 5000])
 
 
+def _people(n_candidates: int, now) -> tuple[list[dict], list[dict]]:
+    accounts = [{"id": 1, "name": MANAGER.name, "name_key": name_key(MANAGER.name), "role": "manager",
+                 "password_hash": "!", "created_at": now}]
+    accounts += [{"id": 2 + i, "name": f"Interviewer {i + 1:02d}", "name_key": f"interviewer {i + 1:02d}",
+                  "role": "interviewer", "password_hash": "!", "created_at": now} for i in range(INTERVIEWERS)]
+    stages = ["screen", "onsite", "take-home", "offer", "applied"]
+    people = [{"id": 1 + c, "name": f"Candidate {c + 1:04d}", "name_key": f"candidate {c + 1:04d}", "email": "",
+               "role_applied": ["Edge CV engineer", "ML platform engineer"][c % 2], "stage": stages[c % len(stages)],
+               "created_at": now, "demo": False} for c in range(n_candidates)]
+    return accounts, people
+
+
+def _card_rows(card_id: int, interviewer: int, at, ratings: dict[str, tuple[str, int]],
+               rows: dict[str, list[dict]]) -> None:
+    """One submitted card's rows (card, question ratings, competency ratings) appended to ``rows``."""
+    rows["q"] += [{"scorecard_id": card_id, "question_id": qid, "competency": comp, "rating": r, "suggested": None}
+                  for qid, (comp, r) in ratings.items()]
+    by_comp: dict[str, list[int]] = {}
+    for comp, r in ratings.values():
+        by_comp.setdefault(comp, []).append(r)
+    rows["c"] += [{"scorecard_id": card_id, "competency": comp, "derived": statistics.mean(v),
+                   "rating": min(4, max(1, int(statistics.mean(v) + 0.5))), "reason": ""}
+                  for comp, v in by_comp.items()]
+    mean_rating = round(statistics.mean(r for _, r in ratings.values()))
+    rows["cards"].append({"id": card_id, "interview_id": card_id, "interviewer_id": interviewer, "status": "submitted",
+                          "recommendation": RECOMMENDATION_FOR[mean_rating], "rationale": "bench card",
+                          "lab_run_ids": [], "created_at": at, "submitted_at": at, "version": 2})
+
+
 def seed_scratch(sessions: sessionmaker[Session], *, scorecards: int, seed: int = 7) -> dict[str, int]:
-    """Fill an empty, migrated database with ``scorecards`` submitted cards; returns the counts."""
+    """Fill an empty, migrated database with ``scorecards`` submitted cards; returns the counts. Each candidate
+    is seen by up to 6 of the 30 interviewers; a rating is the candidate's level plus the interviewer's leniency
+    plus noise, rounded into 1-4."""
     rng = random.Random(seed)
     questions = _kit_questions()
     n_candidates = max(500, scorecards // 20)
     now = utcnow()
+    offsets = [rng.gauss(0, 0.4) for _ in range(INTERVIEWERS)]
+    pools = [rng.sample(range(INTERVIEWERS), 6) for _ in range(n_candidates)]
+    levels = [rng.uniform(1.3, 3.7) for _ in range(n_candidates)]
+    rows: dict[str, list[dict]] = {"interviews": [], "seats": [], "cards": [], "q": [], "c": []}
+    for card_id in range(1, scorecards + 1):
+        cand = (card_id - 1) % n_candidates
+        who = pools[cand][(card_id - 1) // n_candidates % 6] + 2
+        at = now - timedelta(days=rng.uniform(0, 180))
+        rows["interviews"].append({"id": card_id, "candidate_id": cand + 1, "kit_id": KIT, "stage": "onsite",
+                                   "status": "submitted", "created_at": at, "legacy": False})
+        rows["seats"].append({"interview_id": card_id, "account_id": who})
+        ratings = {qid: (comp, min(4, max(1, round(levels[cand] + offsets[who - 2] + rng.gauss(0, 0.5)))))
+                   for qid, comp in rng.sample(questions, min(5, len(questions)))}
+        _card_rows(card_id, who, at, ratings, rows)
+    accounts, people = _people(n_candidates, now)
     with sessions() as s:
-        accounts = [{"id": 1, "name": MANAGER.name, "name_key": name_key(MANAGER.name), "role": "manager",
-                     "password_hash": "!", "created_at": now}]
-        accounts += [{"id": 2 + i, "name": f"Interviewer {i + 1:02d}", "name_key": f"interviewer {i + 1:02d}",
-                      "role": "interviewer", "password_hash": "!", "created_at": now} for i in range(INTERVIEWERS)]
-        _bulk(s, Account, accounts)
-        stages = ["screen", "onsite", "take-home", "offer", "applied"]
-        _bulk(s, Candidate, [{"id": 1 + c, "name": f"Candidate {c + 1:04d}", "name_key": f"candidate {c + 1:04d}",
-                              "email": "", "role_applied": ["Edge CV engineer", "ML platform engineer"][c % 2],
-                              "stage": stages[c % len(stages)], "created_at": now, "demo": False}
-                             for c in range(n_candidates)])
-        offsets = [rng.gauss(0, 0.4) for _ in range(INTERVIEWERS)]
-        pools = [rng.sample(range(INTERVIEWERS), 6) for _ in range(n_candidates)]
-        levels = [rng.uniform(1.3, 3.7) for _ in range(n_candidates)]
-        interviews, seats, cards, q_rows, c_rows = [], [], [], [], []
-        for card_id in range(1, scorecards + 1):
-            cand = (card_id - 1) % n_candidates
-            who = pools[cand][(card_id - 1) // n_candidates % 6] + 2
-            at = now - timedelta(days=rng.uniform(0, 180))
-            interviews.append({"id": card_id, "candidate_id": cand + 1, "kit_id": KIT, "stage": "onsite",
-                               "status": "submitted", "created_at": at, "legacy": False})
-            seats.append({"interview_id": card_id, "account_id": who})
-            asked = rng.sample(questions, min(5, len(questions)))
-            ratings = {qid: (comp, min(4, max(1, round(levels[cand] + offsets[who - 2] + rng.gauss(0, 0.5)))))
-                       for qid, comp in asked}
-            q_rows += [{"scorecard_id": card_id, "question_id": qid, "competency": comp, "rating": r,
-                        "suggested": None} for qid, (comp, r) in ratings.items()]
-            by_comp: dict[str, list[int]] = {}
-            for comp, r in ratings.values():
-                by_comp.setdefault(comp, []).append(r)
-            c_rows += [{"scorecard_id": card_id, "competency": comp, "derived": statistics.mean(v),
-                        "rating": min(4, max(1, int(statistics.mean(v) + 0.5))), "reason": ""}
-                       for comp, v in by_comp.items()]
-            mean_rating = round(statistics.mean(r for _, r in ratings.values()))
-            cards.append({"id": card_id, "interview_id": card_id, "interviewer_id": who, "status": "submitted",
-                          "recommendation": RECOMMENDATION_FOR[mean_rating], "rationale": "bench card",
-                          "lab_run_ids": [], "created_at": at, "submitted_at": at, "version": 2})
-        for table, rows in ((Interview, interviews), (PanelSeat, seats), (Scorecard, cards),
-                            (QuestionRating, q_rows), (CompetencyRating, c_rows)):
-            _bulk(s, table, rows)
+        for table, key in ((Account, None), (Candidate, None), (Interview, "interviews"), (PanelSeat, "seats"),
+                           (Scorecard, "cards"), (QuestionRating, "q"), (CompetencyRating, "c")):
+            _bulk(s, table, accounts if table is Account else people if table is Candidate else rows[key])
         s.commit()
     return {"scorecards": scorecards, "candidates": n_candidates, "interviewers": INTERVIEWERS,
-            "question_ratings": len(q_rows), "competency_ratings": len(c_rows)}
+            "question_ratings": len(rows["q"]), "competency_ratings": len(rows["c"])}
 
 
 def _medians(sessions: sessionmaker[Session], name: str, work: Callable[[Session, int], object],
