@@ -49,9 +49,18 @@ class StageEventInfo:
     reason: str
 
 
-def info(row: Candidate) -> CandidateInfo:
-    return CandidateInfo(row.id, row.name, row.email, row.role_applied, row.stage, row.account_id,
+def info(row: Candidate, viewer: Identity | None = None) -> CandidateInfo:
+    """The record as ``viewer`` may see it: an email address only for managers, admins and the candidate
+    themselves (interviewers get an empty one); no viewer means a trusted caller."""
+    email = row.email if viewer is None or _may_read_contact(viewer, row) else ""
+    return CandidateInfo(row.id, row.name, email, row.role_applied, row.stage, row.account_id,
                          as_utc(row.created_at), row.demo)
+
+
+def _may_read_contact(viewer: Identity, row: Candidate) -> bool:
+    if viewer.active_role in MANAGING_ROLES:
+        return True
+    return viewer.active_role == "candidate" and row.account_id == viewer.account_id
 
 
 def _check_stage(stage: str) -> str:
@@ -121,15 +130,15 @@ def list_candidates(session: Session, *, viewer: Identity, stage: str | None = N
         query = query.where(Candidate.account_id == viewer.account_id)
     else:
         require_role(viewer, *STAFF_ROLES)
-    return [info(row) for row in session.scalars(query)]
+    return [info(row, viewer) for row in session.scalars(query)]
 
 
 def get_candidate(session: Session, *, viewer: Identity, candidate_id: int) -> CandidateInfo:
     row = load(session, candidate_id)
     if viewer.active_role == "candidate" and row.account_id == viewer.account_id:
-        return info(row)
+        return info(row, viewer)
     require_role(viewer, *STAFF_ROLES)
-    return info(row)
+    return info(row, viewer)
 
 
 def find_candidate_by_name(session: Session, name: str) -> CandidateInfo | None:
@@ -163,9 +172,13 @@ def move_stage(session: Session, *, actor: Identity | None, candidate_id: int, s
 
 
 def stage_history(session: Session, *, viewer: Identity, candidate_id: int) -> list[StageEventInfo]:
-    """Oldest first. Staff only: the reasons are internal."""
+    """Oldest first. Staff only. Who moved the candidate and why (a hiring decision's outcome and reason) is for
+    managers and admins: interviewers see the stages and dates with the actor and reason left empty, so nothing
+    of a decision reaches someone who may still owe an independent scorecard."""
     require_role(viewer, *STAFF_ROLES)
     load(session, candidate_id)
     rows = session.scalars(select(StageEvent).where(StageEvent.candidate_id == candidate_id)
                            .order_by(StageEvent.at, StageEvent.id))
-    return [StageEventInfo(r.from_stage, r.to_stage, r.actor_name, as_utc(r.at), r.reason) for r in rows]
+    managing = viewer.active_role in MANAGING_ROLES
+    return [StageEventInfo(r.from_stage, r.to_stage, r.actor_name if managing else "", as_utc(r.at),
+                           r.reason if managing else "") for r in rows]
