@@ -23,8 +23,10 @@ def new_tab(browser):
 
 
 def choose(page: Page, label: str, option: str) -> None:
+    settle(page)
     page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).click()
     page.get_by_role("option").filter(has_text=option).first.click()
+    settle(page)
 
 
 def settle(page: Page) -> None:
