@@ -18,6 +18,7 @@ from interviews import accounts_admin, candidates, lab_runs, notes, schedule, sc
 from interviews.base import utcnow
 from interviews.errors import Invalid
 from interviews.identity import COMMAND_LINE, Identity
+from interviews.seed_lab import DEMO_ENVIRONMENT, demo_latency
 from interviews.tables import WorkspaceMeta
 
 KIT = "edge-embedded-cv"
@@ -41,10 +42,12 @@ CANDIDATES = [
                                                                          True, 2, "no")]),
 ]
 FIGURES_NOTE = "demo figures copied from BENCHMARKS.md (a real run of the demo detector, 1 thread, 160 px)"
-LAB_RUNS = [("fp32 baseline", 5.203, 0.9749, 0.6334, 2_343_961, True),
-            ("int8 QDQ per-channel MinMax, io convs fp32", 2.998, 0.9710, None, 640_000, False),
-            ("int8 dynamic", 5.412, 0.9756, None, 630_000, False),
-            ("fp32 input 128", 3.323, 0.8844, None, 2_343_961, False)]
+# variant, p50 ms, mAP@0.5, mAP@0.5:0.95, size in bytes, baseline?, input size in pixels
+LAB_RUNS = [("fp32 baseline", 5.203, 0.9749, 0.6334, 2_343_961, True, 160),
+            ("int8 QDQ per-channel MinMax, io convs fp32", 2.998, 0.9710, None, 640_000, False, 160),
+            ("int8 dynamic", 5.412, 0.9756, None, 630_000, False, 160),
+            ("fp32 input 128", 3.323, 0.8844, None, 2_343_961, False, 128)]
+LAB_OWNER = "demo-omar"  # the demo runs are staff runs made for Casey's record, never Casey's own
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,13 @@ def _note_text(question) -> str:
 
 
 def _run(session: Session, owner: Identity, variant: str, p50: float, map50: float, map50_95, size: int,
-         baseline: bool, candidate_id: int | None = None) -> int:
-    latency = {"p50_ms": p50, "p90_ms": round(p50 * 1.04, 3), "p99_ms": round(p50 * 1.3, 3), "n": 300,
-               "throughput_ips": round(1000 / p50, 1), "input_shape": [1, 3, 160, 160],
-               "providers": ["CPUExecutionProvider"], "model_only": {"cv": 0.02}, "gpu_fallback": False}
+         baseline: bool, pixels: int, *, candidate_id: int) -> int:
     accuracy = {"map50": map50, **({"map50_95": map50_95} if map50_95 else {})}
     return lab_runs.save_lab_run(session, owner=owner, candidate_id=candidate_id, variant=f"{variant} (demo)",
-                                 model_sha256="0" * 64, settings={"source": "demo", "baseline": baseline,
-                                                                  "demo_figures": FIGURES_NOTE},
-                                 latency=latency, accuracy=accuracy, environment={"note": FIGURES_NOTE},
-                                 size_bytes=size).id
+                                 model_sha256="0" * 64, settings={"source": "demo", "demo": True, "baseline": baseline,
+                                                                  "input_size": pixels, "demo_figures": FIGURES_NOTE},
+                                 latency=demo_latency(p50, size, pixels), accuracy=accuracy,
+                                 environment=DEMO_ENVIRONMENT, size_bytes=size).id
 
 
 def _interviews(session: Session, bank, people: dict[str, Identity], manager: Identity, candidate_id: int,
@@ -117,9 +117,8 @@ def seed_demo(session: Session, bank) -> SeedReport:
         if stage != "applied":
             candidates.move_stage(session, actor=manager, candidate_id=record.id, stage=stage, reason="[demo]")
         run_ids = []
-        if index == 0:  # Casey's own runs, and one staff run made for her
-            run_ids = [_run(session, people["demo-casey"], *row) for row in LAB_RUNS[:3]]
-            run_ids.append(_run(session, people["demo-omar"], *LAB_RUNS[3], candidate_id=record.id))
+        if index == 0:  # staff runs made for Casey's record: listed with it for staff, never as Casey's own
+            run_ids = [_run(session, people[LAB_OWNER], *row, candidate_id=record.id) for row in LAB_RUNS]
         count += _interviews(session, bank, people, manager, record.id, plan, run_ids)
     session.add(WorkspaceMeta(key="demo", value={
         "seeded_at": utcnow().isoformat(timespec="seconds"),
