@@ -175,6 +175,13 @@ def decision_form(candidate_id: int, stage: str, page: str) -> tuple[str, str | 
     return None
 
 
+def clear_decision_form(candidate_id: int, page: str) -> None:
+    """Empty the decision form once its decision is recorded (call before ``st.rerun``): the next run draws it
+    blank, so the same reason cannot be sent twice by a second click. A refused decision keeps what was typed."""
+    for field in ("outcome", "to_stage", "reason"):
+        st.session_state.pop(f"{page}.{field}.{candidate_id}", None)
+
+
 def decision_history(decisions: Sequence[DecisionInfo]) -> None:
     if not decisions:
         st.caption("No decision recorded yet.")

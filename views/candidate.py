@@ -56,6 +56,7 @@ if choice is not None:
         st.error(inert(str(exc)))
     else:
         st.session_state[f"{PAGE}.flash"] = f"Recorded: {made.summary}"
+        view.clear_decision_form(person.id, PAGE)
         st.rerun()
 if flash := st.session_state.pop(f"{PAGE}.flash", None):
     st.success(inert(flash), icon=":material/check_circle:")

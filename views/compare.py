@@ -70,6 +70,7 @@ if choice is not None:
         st.error(inert(str(exc)))
     else:
         st.session_state[f"{PAGE}.flash"] = f"Recorded for {labels.get(decide_for, '?')}: {made.summary}"
+        view.clear_decision_form(decide_for, PAGE)
         st.session_state.pop(f"{PAGE}.pdf", None)  # the report names the decision: build it again
         st.rerun()
 if flash := st.session_state.pop(f"{PAGE}.flash", None):

@@ -132,6 +132,27 @@ def test_a_decision_needs_a_reason_then_moves_the_stage(world):
     assert "Latest: Advance to onsite" in unescaped(at.info[0].value)
 
 
+def test_a_recorded_decision_clears_the_form_and_a_resent_one_is_recorded_once(world):
+    from interviews.db import session_scope
+    from interviews.decisions import list_decisions
+
+    at = run_app("views/candidate.py", world["manager"], query={"candidate": str(world["bob"])})
+    form, reason_key = f"candidate.decision.{world['bob']}", f"candidate.reason.{world['bob']}"
+    at.radio(key=f"candidate.outcome.{world['bob']}").set_value("hold")
+    at.text_area(key=reason_key).input("Wait for the onsite.")
+    at.button(key=f"FormSubmitter:{form}-Record the decision").click().run()
+    assert not at.exception and "Recorded: Hold at screen" in unescaped(at.success[0].value)
+    assert at.text_area(key=reason_key).value == "", "the form is blank once the decision is recorded"
+    assert at.radio(key=f"candidate.outcome.{world['bob']}").value == "advance"
+    at.radio(key=f"candidate.outcome.{world['bob']}").set_value("hold")  # the same decision sent again at once
+    at.text_area(key=reason_key).input("Wait for the onsite.")
+    at.button(key=f"FormSubmitter:{form}-Record the decision").click().run()
+    assert not at.exception and not at.error
+    with session_scope(services().sessions) as session:
+        decisions = list_decisions(session, viewer=world["manager"].identity, candidate_id=world["bob"])
+    assert [(d.outcome, d.reason) for d in decisions] == [("hold", "Wait for the onsite.")]
+
+
 def test_compare_refuses_one_candidate_and_candidates_without_cards_plainly(world):
     other = make_candidate("Dee Nocards")
     at = run_app("views/compare.py", world["manager"])
