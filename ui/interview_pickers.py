@@ -55,13 +55,15 @@ def choose_interview(svc, viewer, page: str):
     cand_key = f"{page}.candidate"
     if preset is not None and preset.candidate_id in by_id:
         st.session_state[cand_key] = preset.candidate_id
+    elif st.session_state.get(cand_key) not in by_id:  # first visit: the viewer's own open interview, newest first
+        own = _own_open_interview(svc, viewer)
+        st.session_state[cand_key] = own.candidate_id if own is not None and own.candidate_id in by_id else ids[0]
     left, right = st.columns(2)
     candidate_id = left.selectbox("Candidate", ids, key=cand_key,
-                                  format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage}"))
+                                  format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage_label}"))
     with session_scope(svc.sessions) as session:
         interviews = list_interviews(session, viewer=viewer, candidate_id=candidate_id)
-    mine = [i for i in interviews if any(m.account_id == viewer.account_id for m in i.panel)]
-    options = {i.id: i for i in (mine or interviews)}
+    options = {i.id: i for i in _mine_open_first(interviews, viewer.account_id)}
     if preset is not None and preset.candidate_id == candidate_id:
         options.setdefault(preset.id, preset)
     with right:
@@ -75,6 +77,21 @@ def choose_interview(svc, viewer, page: str):
     return _open(svc, viewer, chosen)
 
 
+def _own_open_interview(svc, viewer):
+    """The newest interview the viewer sits on that is not submitted yet (None when there is none)."""
+    from interviews.schedule import list_interviews
+
+    with session_scope(svc.sessions) as session:
+        interviews = list_interviews(session, viewer=viewer)
+    return next((i for i in interviews if i.status != "submitted" and i.on_panel(viewer.account_id)), None)
+
+
+def _mine_open_first(interviews: list, account_id: int) -> list:
+    """The viewer's own interviews (all when they sit on none), open ones first, newest first within each group."""
+    mine = [i for i in interviews if i.on_panel(account_id)] or interviews
+    return sorted(mine, key=lambda i: i.status == "submitted")  # stable: keeps newest first
+
+
 def _pick_interview(svc, options: dict, page: str, preset) -> int | None:
     if not options:
         return None
@@ -83,13 +100,20 @@ def _pick_interview(svc, options: dict, page: str, preset) -> int | None:
         st.session_state[key] = preset.id
     if st.session_state.get(key) not in options:
         st.session_state[key] = next(iter(options))
-    bank = svc.bank
-    return st.selectbox("Interview", list(options), key=key, format_func=lambda iid: plain(
-        f"#{iid} · {_kit_title(bank, options[iid].kit_id)} · {options[iid].stage} · "
-        f"{STATUS_LABELS.get(options[iid].status, options[iid].status)}"))
+    chosen = st.selectbox("Interview", list(options), key=key, format_func=lambda iid: plain(
+        f"#{iid} {stage_label(options[iid].stage)}, {STATUS_LABELS.get(options[iid].status, options[iid].status)}"))
+    st.caption(inert(f"Kit: {kit_title(svc.bank, options[chosen].kit_id)}"))
+    return chosen
 
 
-def _kit_title(bank: Bank, kit_id: str) -> str:
+def stage_label(stage: str) -> str:
+    """A stage as every screen shows it (Applied, Onsite, Take-home...)."""
+    from interviews.candidates import STAGE_LABELS
+
+    return STAGE_LABELS.get(stage, stage)
+
+
+def kit_title(bank: Bank, kit_id: str) -> str:
     return next((k.title for k in bank.kits if k.id == kit_id), kit_id)
 
 
@@ -98,7 +122,7 @@ def _start_form(svc, viewer, page: str, candidate_id: int) -> None:
 
     with st.popover("Start an interview from a kit", icon=":material/add:"):
         kit_id = st.selectbox("Kit", [k.id for k in svc.bank.kits], key=f"{page}.new_kit",
-                              format_func=lambda kid: plain(_kit_title(svc.bank, kid)))
+                              format_func=lambda kid: plain(kit_title(svc.bank, kid)))
         if st.button("Start the interview", key=f"{page}.start", type="primary"):
             try:
                 with session_scope(svc.sessions) as session:

@@ -3,11 +3,12 @@ a stage (hiring managers and admins). Candidates are picked from this list every
 
 import streamlit as st
 
-from interviews.candidates import STAGES, create_candidate, list_candidates, move_stage, stage_history
+from interviews.candidates import STAGE_LABELS, STAGES, create_candidate, list_candidates, move_stage, stage_history
 from interviews.db import session_scope
 from interviews.errors import DomainError
 from interviews.schedule import list_interviews
 from ui.auth import require_role
+from ui.interview_pickers import STATUS_LABELS, kit_title
 from ui.services import get_services
 from ui.text import inert, plain
 
@@ -26,7 +27,7 @@ if managing:
             name = st.text_input("Name", max_chars=120, key=f"{PAGE}.name")
             email = st.text_input("Email (optional)", max_chars=200, key=f"{PAGE}.email")
             role_applied = st.text_input("Role applied for", max_chars=200, key=f"{PAGE}.role_applied")
-            stage = st.selectbox("Stage", STAGES, key=f"{PAGE}.stage")
+            stage = st.selectbox("Stage", STAGES, key=f"{PAGE}.stage", format_func=STAGE_LABELS.get)
             if st.form_submit_button("Add the candidate", type="primary"):
                 try:
                     with session_scope(svc.sessions) as session:
@@ -41,28 +42,31 @@ if not candidates:
     st.info("No candidates yet." + (" Add one above." if managing else ""))
     st.stop()
 
-st.dataframe([{"#": c.id, "name": plain(c.name), "role applied for": plain(c.role_applied), "stage": c.stage,
+st.dataframe([{"#": c.id, "name": plain(c.name), "role applied for": plain(c.role_applied), "stage": c.stage_label,
                "demo data": "yes" if c.demo else ""} for c in candidates], hide_index=True, width="stretch")
 by_id = {c.id: c for c in candidates}
 chosen = st.selectbox("Open a candidate", list(by_id), key=f"{PAGE}.open",
-                      format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage}"))
+                      format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage_label}"))
 candidate = by_id[chosen]
 st.subheader(inert(candidate.name), anchor=False)
 st.caption(f"{inert(candidate.role_applied or 'role not given')} · {inert(candidate.email or 'no email')} · "
-           f"stage: {candidate.stage}")
+           f"stage: {candidate.stage_label}")
 with session_scope(svc.sessions) as session:
     history = stage_history(session, viewer=viewer, candidate_id=candidate.id)
     interviews = list_interviews(session, viewer=viewer, candidate_id=candidate.id)
 left, right = st.columns(2)
 with left:
     st.markdown("**Stage history**")
-    st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"), "from": e.from_stage or "", "to": e.to_stage,
+    st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"), "from": STAGE_LABELS.get(e.from_stage, e.from_stage or ""),
+                   "to": STAGE_LABELS.get(e.to_stage, e.to_stage),
                    "by": plain(e.actor_name), "reason": plain(e.reason)} for e in history],
                  hide_index=True, width="stretch")
 with right:
     st.markdown("**Interviews**")
     for interview in interviews:
-        st.page_link("views/interview.py", label=inert(f"#{interview.id} · {interview.kit_id} · {interview.status}"),
+        status = STATUS_LABELS.get(interview.status, interview.status)
+        label = f"#{interview.id} · {kit_title(svc.bank, interview.kit_id)} · {status}"
+        st.page_link("views/interview.py", label=inert(label),
                      query_params={"interview": interview.id}, icon=":material/record_voice_over:")
     if not interviews:
         st.caption("None yet.")
@@ -73,7 +77,8 @@ with right:
                      icon=":material/person_search:", query_params={"candidate": candidate.id})
 if managing:
     with st.form(f"{PAGE}.move"):
-        new_stage = st.selectbox("Move to stage", STAGES, index=STAGES.index(candidate.stage), key=f"{PAGE}.to")
+        new_stage = st.selectbox("Move to stage", STAGES, index=STAGES.index(candidate.stage), key=f"{PAGE}.to",
+                                 format_func=STAGE_LABELS.get)
         reason = st.text_input("Reason", max_chars=500, key=f"{PAGE}.reason")
         if st.form_submit_button("Move"):
             try:

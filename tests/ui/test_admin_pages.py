@@ -74,7 +74,7 @@ def test_managers_add_candidates_and_move_stages_with_a_reason_interviewers_read
     at.text_input(key="candidates.reason").input("Strong screen")
     at.button(key="FormSubmitter:candidates.move-Move").click().run()
     history = at.dataframe[1].value
-    assert list(history["to"])[-1] == "onsite" and list(history["reason"])[-1] == "Strong screen"
+    assert list(history["to"])[-1] == "Onsite" and list(history["reason"])[-1] == "Strong screen"
     viewer = run_app("views/candidates.py", make_user("Ivy", "interviewer"))
     assert viewer.dataframe and not any(f.key == "candidates.to" for f in viewer.selectbox)
 

@@ -160,3 +160,31 @@ def test_notes_are_read_only_after_the_scorecard_is_submitted(setup):
     at = send_draft(open_notes(ivy, setup["a"]), setup["a"], "after submitting", 1, 1)
     assert any("read-only" in i.value for i in at.info)
     assert stored(ivy, setup["a"], qid).text == "before submitting"
+
+
+@pytest.mark.parametrize("page", ["views/interview.py", "views/scorecard.py"])
+def test_without_a_link_the_pickers_open_the_viewers_own_open_interview(page):
+    ivy = make_user("Ivy Own", "interviewer")
+    other = make_user("Olga Other", "interviewer")
+    make_candidate("Aaron Applied", stage="applied")  # first in the list, no interview with ivy
+    done = make_candidate("Ben Busy")
+    make_interview(done, other)
+    mine = make_interview(done, ivy)
+    at = run_app(page, ivy)
+    assert not at.exception
+    prefix = page.split("/")[1].removesuffix(".py")
+    assert at.selectbox(key=f"{prefix}.candidate").value == done
+    picker = at.selectbox(key=f"{prefix}.interview")
+    assert picker.value == mine
+    assert picker.options == [f"#{mine} Onsite, planned"]  # short: the kit is in the caption below
+    assert not any("No interview with this candidate" in i.value for i in at.info)
+    assert any("Kit" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_candidates_screen_uses_labels_not_ids(setup):
+    at = run_app("views/candidates.py", setup["ivy"])
+    assert not at.exception
+    links = [p.label for p in at.get("page_link")]
+    assert any("#" in label and "planned" in label for label in links)
+    assert not any("edge-embedded-cv" in label or "in_progress" in label for label in links)
+    assert at.selectbox(key="candidates.open").options[0].endswith("· Onsite")
