@@ -32,7 +32,7 @@ def answer_and_check(page, text: str) -> None:
     expect(box).to_have_value("")  # never the previous question's answer
     box.fill(text)
     page.get_by_role("button", name="Check my answer").click()
-    expect(page.get_by_text("Missed must points")).to_be_visible()
+    expect(page.get_by_text("Missed must points").first).to_be_visible()
 
 
 def test_candidate_practises_two_questions_and_reopens_the_first_from_history(page, app_url, screenshot_dir):
@@ -42,20 +42,20 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
     sign_in(page, app_url, "Pia Practice", "Candidate")
     expect(sidebar_links(page).filter(has_text="Interview notes")).to_have_count(0)  # candidate screens only
     open_screen(page, "Practice")
-    expect(page.get_by_role("heading", name=first_prompt[:40])).to_be_visible()
+    expect(page.get_by_role("heading", name=first_prompt[:40]).first).to_be_visible()
     answer_and_check(page, first_answer)
     expect(page.get_by_text("<b>not bold</b>", exact=False).first).to_be_visible()
     page.get_by_role("button", name="Record my rating").click()
-    expect(page.get_by_text("Rating recorded")).to_be_visible()
-    expect(page.get_by_text("You recorded", exact=False)).to_be_visible()
+    expect(page.get_by_text("Rating recorded").first).to_be_visible()
+    expect(page.get_by_text("You recorded", exact=False).first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "practice_feedback.png"))
 
     page.get_by_role("button", name="Next").click()
-    expect(page.get_by_role("heading", name=second_prompt[:40])).to_be_visible()
+    expect(page.get_by_role("heading", name=second_prompt[:40]).first).to_be_visible()
     timer = page.get_by_role("spinbutton", name="Timer per answer (minutes; 0 = no timer)")
     timer.fill("2")
     timer.press("Enter")
-    expect(page.get_by_text("Time left", exact=False)).to_be_visible()
+    expect(page.get_by_text("Time left", exact=False).first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "practice_question.png"))
     answer_and_check(page, SECOND)
     expect(page.get_by_test_id("stMetricValue").nth(3)).to_contain_text("of 2:00")
@@ -65,8 +65,8 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("2")
     page.get_by_role("button", name="Open", exact=True).last.click()  # newest first: the last row is the first
     expect(page.get_by_role("button", name="Close this attempt")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^Attempt of \d{4}-\d\d-\d\d"))).to_be_visible()
-    expect(page.get_by_role("heading", name=first_prompt[:40])).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Attempt of \d{4}-\d\d-\d\d")).first).to_be_visible()
+    expect(page.get_by_role("heading", name=first_prompt[:40]).first).to_be_visible()
     expect(page.get_by_text("<b>not bold</b>", exact=False).first).to_be_visible()
     assert "attempt=" in page.url
     page.get_by_role("button", name="Close this attempt").scroll_into_view_if_needed()
@@ -86,7 +86,7 @@ def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
     heading = page.get_by_test_id("stHeading").nth(1).inner_text()
     page.get_by_role("button", name="Practise this").click()
     expect(page.get_by_role("heading", name="Practice", level=1)).to_be_visible()
-    expect(page.get_by_role("heading", name=heading[:40])).to_be_visible()
+    expect(page.get_by_role("heading", name=heading[:40]).first).to_be_visible()
     assert "question=" in page.url
     box = page.get_by_role("textbox", name="Your answer")
     box.fill("a draft I have not checked yet")
@@ -94,5 +94,5 @@ def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     page.wait_for_timeout(1000)
     page.reload()
-    expect(page.get_by_role("heading", name=heading[:40])).to_be_visible()
+    expect(page.get_by_role("heading", name=heading[:40]).first).to_be_visible()
     expect(page.get_by_role("textbox", name="Your answer")).to_have_value("a draft I have not checked yet")
