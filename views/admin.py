@@ -47,18 +47,56 @@ st.dataframe([{"#": a.account_id, "name": plain(a.name), "role": ROLES.get(a.rol
              hide_index=True, width="stretch")
 
 by_id = {a.account_id: a for a in accounts}
+RANK = {"candidate": 0, "interviewer": 1, "manager": 2, "admin": 3}
+
+
+def ask_first(change: str, what: str, action, **kwargs) -> None:
+    """A disable or a demotion waits for a second, explicit click."""
+    pending_key = f"{PAGE}.pending"
+    if st.session_state.get(pending_key) != change:
+        return
+    st.warning(f"{what} Their open sessions end at once.", icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button("Yes, do it", key=f"{PAGE}.confirm_change", type="primary"):
+        st.session_state.pop(pending_key, None)
+        act(action, **kwargs)
+    if no.button("Cancel", key=f"{PAGE}.cancel_change"):
+        st.session_state.pop(pending_key, None)
+        st.rerun()
+
+
+def change_account(account) -> None:
+    chosen = account.account_id
+    if chosen == viewer.account_id:
+        st.info("This is your own account: another admin changes your role or disables it.")
+        return
+    name = inert(account.name)
+    cols = st.columns(2)
+    role = cols[0].selectbox("Role", list(ROLES), index=list(ROLES).index(account.role), format_func=ROLES.get,
+                             key=f"{PAGE}.role.{chosen}")
+    if cols[0].button("Save the role", key=f"{PAGE}.set_role"):
+        if role == account.role:
+            st.info(f"{name} is already {ROLES[role]}.")
+        elif RANK.get(role, 0) < RANK.get(account.role, 0):
+            st.session_state[f"{PAGE}.pending"] = f"role.{chosen}.{role}"
+        else:
+            act(set_role, account_id=chosen, role=role)
+    if account.disabled:
+        if cols[1].button("Enable the account", key=f"{PAGE}.disable"):
+            act(set_disabled, account_id=chosen, disabled=False)
+    elif cols[1].button("Disable the account", key=f"{PAGE}.disable"):
+        st.session_state[f"{PAGE}.pending"] = f"disable.{chosen}"
+    ask_first(f"role.{chosen}.{role}", f"Demote **{name}** from {ROLES[account.role]} to {ROLES[role]}?",
+              set_role, account_id=chosen, role=role)
+    ask_first(f"disable.{chosen}", f"Disable **{name}**? They can no longer sign in.",
+              set_disabled, account_id=chosen, disabled=True)
+
+
 st.markdown("#### Change an account")
-chosen = st.selectbox("Account", list(by_id), key=f"{PAGE}.account",
+chosen = st.selectbox("Account", list(by_id), key=f"{PAGE}.account", index=None, placeholder="Choose an account",
                       format_func=lambda aid: plain(f"{by_id[aid].name} ({ROLES.get(by_id[aid].role, '?')})"))
-account = by_id[chosen]
-cols = st.columns(3)
-role = cols[0].selectbox("Role", list(ROLES), index=list(ROLES).index(account.role), format_func=ROLES.get,
-                         key=f"{PAGE}.role.{chosen}")
-if cols[0].button("Save the role", key=f"{PAGE}.set_role"):
-    act(set_role, account_id=chosen, role=role)
-label = "Enable the account" if account.disabled else "Disable the account"
-if cols[1].button(label, key=f"{PAGE}.disable"):
-    act(set_disabled, account_id=chosen, disabled=not account.disabled)
+if chosen in by_id:
+    change_account(by_id[chosen])
 
 st.markdown("#### Invite someone")
 st.caption("Staff roles are given only here or by an invitation link: nobody chooses one at the sign-in form. "

@@ -36,6 +36,7 @@ def test_admin_confirms_a_legacy_staff_account_and_changes_roles():
     at.selectbox(key="admin.account").set_value(target).run()
     at.selectbox(key=f"admin.role.{target}").set_value("interviewer")
     at.button(key="admin.set_role").click().run()
+    at.button(key="admin.confirm_change").click().run()  # a demotion asks first
     assert accounts()["Old <b>Staff</b>"].role == "interviewer"
 
 
@@ -54,12 +55,54 @@ def test_admin_creates_an_invitation_link_that_works_once():
         assert invitation_role(session, token) == "manager"
 
 
-def test_admin_cannot_disable_themselves_and_gets_a_message():
+def test_admin_cannot_disable_or_demote_themselves():
     admin = make_user("Ada Admin", "admin")
     at = run_app("views/admin.py", admin)
     at.selectbox(key="admin.account").set_value(admin.id).run()
+    assert not at.exception and any("your own account" in i.value for i in at.info)
+    assert not any(b.key == "admin.disable" for b in at.button)
+    assert not any(s.key == f"admin.role.{admin.id}" for s in at.selectbox)
+    assert not accounts()["Ada Admin"].disabled and accounts()["Ada Admin"].role == "admin"
+
+
+def test_the_rules_refuse_self_disable_and_self_demotion_even_without_the_page():
+    from interviews.accounts_admin import set_disabled, set_role
+    from interviews.db import session_scope
+    from interviews.errors import NotAllowed
+
+    admin = make_user("Ada Admin", "admin")
+    for action, kwargs in ((set_disabled, {"disabled": True}), (set_role, {"role": "interviewer"})):
+        with pytest.raises(NotAllowed):
+            with session_scope(services().sessions) as session:
+                action(session, actor=admin.identity, account_id=admin.id, **kwargs)
+    assert not accounts()["Ada Admin"].disabled and accounts()["Ada Admin"].role == "admin"
+
+
+def test_no_account_is_chosen_at_first_and_disabling_or_demoting_asks_first():
+    admin = make_user("Ada Admin", "admin")
+    make_user("Mia Manager", "manager")
+    mia = accounts()["Mia Manager"].account_id
+    at = run_app("views/admin.py", admin)
+    assert at.selectbox(key="admin.account").value is None
+    assert not any(b.key == "admin.disable" for b in at.button), "nothing to click before an account is chosen"
+    at.selectbox(key="admin.account").set_value(mia).run()
     at.button(key="admin.disable").click().run()
-    assert at.error and not accounts()["Ada Admin"].disabled
+    assert not accounts()["Mia Manager"].disabled, "one click only asks"
+    assert any("Disable" in w.value for w in at.warning)
+    at.button(key="admin.cancel_change").click().run()
+    assert not accounts()["Mia Manager"].disabled and not at.warning
+    at.button(key="admin.disable").click().run()
+    at.button(key="admin.confirm_change").click().run()
+    assert accounts()["Mia Manager"].disabled
+    at.selectbox(key=f"admin.role.{mia}").set_value("interviewer")
+    at.button(key="admin.set_role").click().run()
+    assert accounts()["Mia Manager"].role == "manager", "a demotion asks first"
+    assert any("Demote" in w.value for w in at.warning)
+    at.button(key="admin.confirm_change").click().run()
+    assert accounts()["Mia Manager"].role == "interviewer"
+    at.selectbox(key=f"admin.role.{mia}").set_value("admin")
+    at.button(key="admin.set_role").click().run()
+    assert accounts()["Mia Manager"].role == "admin", "a promotion needs no second click"
 
 
 def test_managers_add_candidates_and_move_stages_with_a_reason_interviewers_read_only():
