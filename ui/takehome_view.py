@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from lab.takehome_data import DOMAINS
+from lab.takehome_feedback import feedback, received
 from lab.takehome_store import Submission, Takehome
 from ui.text import inert, plain
 
@@ -81,9 +82,30 @@ def submissions_table(submissions: list[Submission], counted: Submission | None)
     rows = [{"version": s.version, "uploaded": when(s.uploaded_at), "file": s.filename,
              "size (MB)": round(s.size_bytes / 2**20, 2), "on time": not s.late,
              "counts": counted is not None and s.version == counted.version,
-             "grading": STATE_LABELS.get(s.state, s.state) + (f" ({s.progress:.0%})" if s.state == "running" else "")}
-            for s in submissions]
+             "grading": _grading(s, counted)} for s in submissions]
     st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _grading(submission: Submission, counted: Submission | None) -> str:
+    label = STATE_LABELS.get(submission.state, submission.state)
+    if submission.state == "running":
+        return f"{label} ({submission.progress:.0%})"
+    if submission.state == "done" and feedback(submission, counted).problem:
+        return "refused or incomplete (see the message)"
+    return label
+
+
+def candidate_versions(submissions: list[Submission], counted: Submission | None) -> None:
+    """For the candidate: which version was received last, and what was wrong with it (or with the version that
+    counts) and what to upload instead."""
+    if not submissions:
+        return
+    latest = submissions[-1]
+    st.success(inert(received(latest)), icon=":material/check_circle:")
+    shown = [latest] + ([counted] if counted is not None and counted.version != latest.version else [])
+    for submission in shown:
+        if problem := feedback(submission, counted).problem:
+            st.error(inert(problem), icon=":material/error:")
 
 
 def _figure(value: float | None, form: str) -> str:

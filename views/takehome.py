@@ -8,6 +8,7 @@ from interviews.db import session_scope
 from interviews.errors import DomainError
 from lab.takehome import (TakehomeDataError, create_takehome, kit_path, reconcile_jobs, start_grading,
                           upload_submission)
+from lab.takehome_feedback import refused_upload
 from lab.takehome_store import (TakehomeNotFound, counted_submission, get_takehome, list_submissions, list_takehomes,
                                 update_submission)
 from ui import takehome_view as view
@@ -43,6 +44,8 @@ def submissions_part(takehome_id: int, show_cards: bool, polling: bool) -> None:
     reconcile_jobs(takehome_id, root)
     submissions = list_submissions(takehome_id, root)
     counted = counted_submission(takehome_id, root)
+    if not show_cards:  # the candidate: what was received, and what was wrong with it
+        view.candidate_versions(submissions, counted)
     view.submissions_table(submissions, counted)
     busy = [s for s in submissions if s.state in ("queued", "running")]
     for s in busy:
@@ -128,12 +131,10 @@ def candidate_screen() -> None:
                 saved = upload_submission(takehome.id, uploaded.getvalue(), uploaded.name, uploaded_by=user.name,
                                           root=root)
             except TakehomeDataError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(refused_upload(str(exc))))
             else:
                 st.session_state[UPLOADED] = uploaded.file_id
                 start_grading(takehome.id, saved.version, root=root, owner=user.name)
-                late = " It arrived after the deadline, so an earlier version counts." if saved.late else ""
-                st.success(f"Version {saved.version} received and kept.{late}")
     live_submissions(takehome.id, False)
 
 

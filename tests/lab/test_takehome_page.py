@@ -137,3 +137,54 @@ def test_hostile_names_and_file_names_on_the_card_render_inert(fresh_services, t
     problems, carried = inspect(at)
     assert not problems, problems
     assert carried, "the hostile text must reach the page, or this proves nothing"
+
+
+def _broken_zip(path):
+    """A zip with a path-traversal entry and no model: refused at intake."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("../escape.py", "print('out')")
+        archive.writestr("README.md", "no model here")
+    return path.read_bytes()
+
+
+def test_a_candidate_sees_each_version_received_and_what_was_wrong_with_a_refused_one(fresh_services, tmp_path):
+    from lab.takehome import create_takehome, upload_submission
+
+    candidate_id = make_candidate("Ada Lovelace", stage="take-home")
+    ada = make_user("Ada Candidate", "candidate")
+    _link(candidate_id, ada.id)
+    made = create_takehome(candidate_name="Ada Lovelace", candidate_id=candidate_id, root=_root(),
+                           sizes={"train": 4, "val": 2, "test": 2})
+    upload_submission(made.id, _broken_zip(tmp_path / "broken.zip"), "broken.zip", uploaded_by=ada.name, root=_root())
+    grade_version(made.id, 1, root=_root())
+    at = run_page(PAGE, ada)
+    assert not at.exception
+    assert any("Version 1 received (broken.zip) and kept." in s.value.replace("\\", "") for s in at.success)
+    [error] = [e.value.replace("\\", "") for e in at.error]
+    assert error.startswith("Version 1 was refused and not graded. The zip entry '../escape.py' climbs out")
+    assert "Upload one .zip file with model.onnx" in error and "the version that counts" in error
+    assert not at.metric  # still no report card for the candidate
+
+
+def test_refusal_and_feedback_messages_are_plain_capitalised_sentences():
+    from lab.takehome_feedback import feedback, refused_upload
+    from lab.takehome_store import Submission
+
+    assert refused_upload("the upload is empty").startswith(
+        "That upload was refused and nothing was kept: The upload is empty. Upload one .zip file")
+    not_zip = refused_upload("upload one .zip file with model.onnx, infer.py, requirements.txt, README and notes")
+    assert not_zip.count("Upload one .zip") == 1 and not_zip.endswith("README and notes.")
+    base = dict(uploaded_at="2026-12-01T00:00:00+00:00", filename="s.zip", size_bytes=10, sha256="0", late=False,
+                uploaded_by="ada")
+    missing = Submission(version=2, state="done", report={"checks": [
+        {"id": "intake", "result": "pass", "detail": "3 files"},
+        {"id": "files", "result": "fail", "detail": "missing: model.onnx, NOTES"}]}, **base)
+    assert feedback(missing, None).problem.startswith(
+        "Version 2 is missing files the brief asks for: model.onnx, NOTES. Upload one .zip")
+    failed = Submission(version=3, state="failed", message="Traceback: KeyError at /srv/x.py", **base)
+    assert "problem on our side" in feedback(failed, None).problem and "Traceback" not in feedback(failed, None).problem
+    fine = Submission(version=4, state="done", report={"checks": [{"id": "files", "result": "pass", "detail": "ok"}]},
+                      **base)
+    assert feedback(fine, None).problem == ""
