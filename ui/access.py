@@ -46,7 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/candidate.py", "Candidate", ":material/person_search:", frozenset({"admin", "manager"})),
     PageSpec("views/compare.py", "Compare", ":material/compare:", frozenset({"admin", "manager"})),
     PageSpec("views/calibration.py", "Calibration", ":material/balance:", frozenset({"admin", "manager"})),
-    PageSpec("views/lab.py", "ONNX lab", ":material/speed:", SIGNED_IN),
+    PageSpec("views/lab.py", "ONNX lab", ":material/speed:", frozenset({"candidate", "interviewer", "manager"})),
     PageSpec("views/takehome.py", "Take-home", ":material/assignment:", frozenset({"admin", "manager", "candidate"})),
     PageSpec("views/admin.py", "Users and invitations", ":material/admin_panel_settings:", frozenset({"admin"})),
 )

@@ -26,7 +26,7 @@ EXPECTED = {
     "views/candidate.py": {"admin", "manager"},
     "views/compare.py": {"admin", "manager"},
     "views/calibration.py": {"admin", "manager"},
-    "views/lab.py": SIGNED_IN,
+    "views/lab.py": {"candidate", "interviewer", "manager"},
     "views/takehome.py": {"admin", "manager", "candidate"},
     "views/admin.py": {"admin"},
 }
@@ -63,6 +63,21 @@ def test_each_role_against_each_page_opened_by_its_link(people, path):
         else:
             want = "sign-in" if role == "anonymous" else "refused"
         assert got == want, f"{role} on {path}: got {got}, expected {want}"
+
+
+def test_each_page_admits_exactly_the_roles_its_sidebar_entry_is_shown_to():
+    """The gate (ui/access.PAGES) and the page's own require_role agree: no sidebar link that the page refuses."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for spec in PAGES:
+        tree = ast.parse((root / spec.path).read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "require_role"]
+        if not calls:
+            continue  # the page relies on the gate alone
+        admitted = {arg.value for arg in calls[0].args}
+        assert admitted == set(spec.roles), f"{spec.path}: page {sorted(admitted)}, sidebar {sorted(spec.roles)}"
 
 
 def test_sidebar_lists_exactly_the_pages_a_role_may_open(people):
