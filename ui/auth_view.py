@@ -14,14 +14,17 @@ from ui.text import inert
 GENERIC_FAILURE = "That name and password do not match an account."
 
 
-def sign_in_screen(*, wanted: str | None = None) -> None:
-    """Everything an anonymous visitor needs to get in; ``wanted`` names the page they asked for."""
+def sign_in_screen(*, wanted: str | None = None, heading: str | None = None) -> None:
+    """Everything an anonymous visitor needs to get in; ``wanted`` names the page they asked for. ``heading`` is
+    drawn above the sign-in form (an invitation link has its own heading instead)."""
     token = str(st.query_params.get("invite", "")).strip()
     if wanted:
         st.info(f"Sign in to open **{inert(wanted)}**. You will be taken there.", icon=":material/lock:")
     if token:
         invitation_form(token)
         return
+    if heading:
+        st.subheader(heading, anchor=False)
     if oidc_configured():
         st.button("Sign in with single sign-on", key="auth.sso", type="primary", on_click=st.login)
         st.caption("Or sign in with a name and password:")

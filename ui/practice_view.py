@@ -120,7 +120,7 @@ def highlighted_answer(answer: str, feedback: Feedback) -> str:
 def coverage_section(feedback: Feedback, answer: str) -> None:
     st.markdown("#### Rubric coverage")
     for point in feedback.points:
-        mark = "✅" if point.covered else "⬜"  # no icon directive beside user text
+        mark = ":green-badge[covered]" if point.covered else ":gray-badge[missing]"  # text: no emoji font needed
         weight = "must" if point.must else "nice"
         quote = answer[point.span[0]:point.span[1]][:300] if point.covered and point.span else ""
         evidence = f"  \n:gray[evidence: “{inert(' '.join(quote.split()))}”]" if quote else ""

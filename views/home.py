@@ -25,5 +25,4 @@ if user:
                "the **Question bank** is a good place to start.")
     st.stop()
 
-st.subheader("Sign in", anchor=False)
-sign_in_screen()
+sign_in_screen(heading="Sign in")

@@ -78,8 +78,9 @@ def test_invitation_link_gives_the_staff_role_once():
     admin = make_user("Ada", "admin")
     with session_scope(services().sessions) as session:
         token = create_invitation(session, actor=admin.identity, role="interviewer")
+    assert "Sign in" in [h.value for h in run_app().subheader]
     at = run_app(query={"invite": token})
-    assert any("invited as Interviewer" in h.value for h in at.subheader)
+    assert [h.value for h in at.subheader] == ["You are invited as Interviewer"], "no empty Sign in heading above it"
     at.text_input(key="auth.invite_name").input("Iris")
     at.text_input(key="auth.invite_password").input(PASSWORD)
     at.button(key="FormSubmitter:auth.invite-Accept the invitation").click().run()

@@ -188,3 +188,23 @@ def test_the_candidates_screen_uses_labels_not_ids(setup):
     assert any("#" in label and "planned" in label for label in links)
     assert not any("edge-embedded-cv" in label or "in_progress" in label for label in links)
     assert at.selectbox(key="candidates.open").options[0].endswith("· Onsite")
+
+
+STATUS_EMOJI = ("✅", "⬜", "❌", "✔", "☑", "✓", "✗")
+
+
+def test_covered_markers_are_icons_not_emoji(setup):
+    at = send_draft(open_notes(setup["ivy"], setup["a"]), setup["a"], "TensorRT fp16 on Orin, p95 12 ms", 1, 0)
+    shown = " ".join(m.value for m in at.markdown)
+    assert ":material/check_circle:" in shown or ":material/radio_button_unchecked:" in shown
+    assert not any(e in shown for e in STATUS_EMOJI), "chromium without an emoji font draws them as boxes"
+
+
+def test_no_status_emoji_in_pages_or_renderers():
+    """Covered / missing markers must not depend on an emoji font (they rendered as identical boxes)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "app.py", *sorted((root / "ui").glob("*.py")), *sorted((root / "views").glob("*.py"))]
+    found = [f"{f.name}: {e}" for f in files for e in STATUS_EMOJI if e in f.read_text(encoding="utf-8")]
+    assert not found
