@@ -183,7 +183,21 @@ def load_runs(svc, user) -> list[LabRun]:
 
 
 def report_lines(run: LabRun) -> list[str]:
-    lat, env = run.latency, run.environment
+    """The run's report, a line per figure group. A stored run that lacks some figures (an older format, an import)
+    shows the lines it can and says that the rest was not recorded, instead of failing the page."""
+    lines, missing = [], False
+    for part in (_timing_lines, _accuracy_lines, _condition_lines):
+        try:
+            lines += part(run)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            missing = True
+    if missing:
+        lines.append("Some figures of this run were not recorded (an older or demo record).")
+    return lines
+
+
+def _timing_lines(run: LabRun) -> list[str]:
+    lat = run.latency
     stats = lat["model_only"]
     lines = [(f"Session creation {lat['session_create_ms']:.1f} ms · first run {lat['first_run_ms']:.2f} ms · "
               f"warm-up {lat['warmup_runs']} runs in {lat['warmup_s'] * 1e3:.0f} ms (reported apart)"),
@@ -196,13 +210,23 @@ def report_lines(run: LabRun) -> list[str]:
     lines.append(f"End-to-end (preprocess + run + decode): p50 {e2e['p50_ms']:.3f} ms · p99 {e2e['p99_ms']:.3f} ms"
                  if e2e else f"End-to-end: {lat.get('end_to_end_note') or 'not measured'}")
     lines.append(f"Providers used: {', '.join(lat['providers'])}; asked for {lat['requested_provider']}")
+    return lines
+
+
+def _accuracy_lines(run: LabRun) -> list[str]:
     acc = run.accuracy
-    lines.append(f"Accuracy (test split): mAP@0.5 {acc['map50']:.4f} · mAP@0.5:0.95 {acc.get('map50_95', 0):.4f} · "
-                 f"F1 {acc.get('f1', 0):.3f} · mean IoU {acc.get('mean_iou', 0):.3f}" if acc
-                 else f"Accuracy: {run.settings.get('accuracy_note') or 'not measured'}")
+    return [f"Accuracy (test split): mAP@0.5 {acc['map50']:.4f} · mAP@0.5:0.95 {acc.get('map50_95', 0):.4f} · "
+            f"F1 {acc.get('f1', 0):.3f} · mean IoU {acc.get('mean_iou', 0):.3f}" if acc
+            else f"Accuracy: {run.settings.get('accuracy_note') or 'not measured'}"]
+
+
+def _condition_lines(run: LabRun) -> list[str]:
+    lat, env = run.latency, run.environment
+    lines = []
     if lat.get("load_avg_before"):
+        verdict = "noisy" if lat.get("noise") == "noisy" else "steady"
         lines.append(f"Conditions: load average {lat['load_avg_before'][0]:.2f} before, {lat['load_avg_after'][0]:.2f} "
-                     f"after; noise {lat['noise']} (CV above 15% counts as noisy)")
+                     f"after; timings {verdict} (a CV above 15% counts as noisy)")
     if paired := lat.get("paired"):
         lines.append(paired_line(paired))
     gpus = ", ".join(f"{g['name']} (driver {g['driver']}, SM {g.get('sm_clock_mhz', 0)} MHz)"

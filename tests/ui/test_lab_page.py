@@ -225,3 +225,24 @@ def test_a_run_that_cannot_be_stored_is_kept_on_the_queue_and_stored_on_the_next
     monkeypatch.setattr(ui.lab_view, "save_lab_run", real_save)
     at = open_page(cat)
     assert not at.exception and len(at.dataframe[0].value) == 1
+
+
+def test_a_stored_run_missing_some_figures_shows_what_it_has_and_the_page_stays_up(lab_page):
+    """A run stored in an older shape (the first demo seed kept only p50/p90/p99) once crashed the page."""
+    from interviews.db import session_scope
+    from interviews.lab_runs import save_lab_run
+    from ui.services import get_services
+
+    cat = make_user("Cat", "candidate")
+    with session_scope(get_services().sessions) as session:
+        save_lab_run(session, owner=cat.identity, variant="fp32 baseline (old record)", model_sha256="0" * 64,
+                     settings={}, latency={"p50_ms": 5.2, "p90_ms": 5.9, "p99_ms": 7.0, "n": 200,
+                                           "throughput_ips": 190.0, "input_shape": [1, 3, 160, 160],
+                                           "providers": ["CPUExecutionProvider"], "model_only": {"cv": 0.05}},
+                     accuracy={"map50": 0.975}, environment={"cpu_model": "test CPU"}, size_bytes=1000)
+    at = open_page(cat)
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    text = shown.replace("\\", "").replace("\u2060", "")  # inert's escapes are invisible on the page
+    assert "Some figures of this run were not recorded" in text
+    assert "mAP@0.5 0.9750" in text
