@@ -12,6 +12,7 @@ from interviews.errors import DomainError
 from interviews.visibility import debrief
 from ui import scorecard_view as sv
 from ui.auth import require_role
+from ui.interview_pickers import stage_label
 from ui.services import get_services
 from ui.text import inert, plain
 
@@ -38,7 +39,7 @@ if wanted is not None and st.session_state.get(f"{PAGE}.url") != wanted:
     st.session_state[f"{PAGE}.candidate"] = wanted
     st.session_state[f"{PAGE}.url"] = wanted
 candidate_id = st.selectbox("Candidate", list(by_id), key=f"{PAGE}.candidate",
-                            format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage}"))
+                            format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage_label}"))
 st.query_params["candidate"] = str(candidate_id)
 st.session_state[f"{PAGE}.url"] = candidate_id
 
@@ -51,13 +52,15 @@ except DomainError as exc:
 
 panel = ", ".join(f"{m.name} ({'submitted' if m.submitted else 'not yet'})" for m in report.panel)
 st.caption(f"Panel: {inert(panel) if panel else 'nobody yet'}")
-if report.waiting_on_viewer:
-    st.warning(f"{report.hidden} scorecard(s) from the panel stay hidden until you submit your own scorecard "
-               "for this candidate. That keeps everyone's first judgement independent.", icon=":material/lock:")
+if report.waiting_on_viewer and report.hidden:
+    cards = "1 scorecard from the panel stays" if report.hidden == 1 else \
+        f"{report.hidden} scorecards from the panel stay"
+    st.warning(f"{cards} hidden until you submit your own scorecard for this candidate. "
+               "That keeps everyone's first judgement independent.", icon=":material/lock:")
 if not report.cards:
     st.info("No scorecards to show yet.")
     st.stop()
-st.dataframe([{"interviewer": plain(c.interviewer_name), "stage": plain(c.stage),
+st.dataframe([{"interviewer": plain(c.interviewer_name), "stage": plain(stage_label(c.stage)),
                "recommendation": sv.RECOMMENDATION_LABELS.get(c.recommendation or "", "-"),
                "questions rated": len(c.ratings),
                "mean rating": round(sum(r.rating for r in c.ratings) / len(c.ratings), 2) if c.ratings else None}

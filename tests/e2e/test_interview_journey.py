@@ -132,7 +132,7 @@ def test_interview_loop(browser, app_url, screenshot_dir):
     start_interview(page, ANN)
     open_screen(page, "Debrief")
     choose(page, "Candidate", ANN)
-    expect(page.get_by_text("stay hidden until you submit your own")).to_be_visible()
+    expect(page.get_by_text("hidden until you submit your own")).to_be_visible()
     expect(page.get_by_text("Ivy's rationale")).to_have_count(0)
     page.screenshot(path=str(screenshot_dir / "debrief_hidden.png"), full_page=True)
     open_screen(page, "Scorecard")

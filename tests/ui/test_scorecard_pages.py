@@ -100,9 +100,12 @@ def test_submit_once_from_two_tabs_makes_one_card_then_read_only(loop):
 
 
 def test_independent_scoring_then_debrief_then_the_manager_reads_everything(loop):
+    before = run_app("views/debrief.py", loop["sue"], query={"candidate": str(loop["dana"])})
+    assert not before.exception and not before.warning, "nothing hidden yet: no '0 scorecard(s)' notice"
     submit(loop["ivy"], loop["a"], 4, "strong_yes", "Ivy's <b>rationale</b>: shipped on Orin")
     sue_debrief = run_app("views/debrief.py", loop["sue"], query={"candidate": str(loop["dana"])})
-    assert any("stay hidden until you submit" in w.value for w in sue_debrief.warning)
+    [hidden] = [w.value for w in sue_debrief.warning]
+    assert hidden.startswith("1 scorecard from the panel stays hidden until you submit") and "(s)" not in hidden
     assert not sue_debrief.dataframe
     [ivy_card] = cards()
     peek = run_app("views/scorecards.py", loop["sue"], query={"card": str(ivy_card.id)})
