@@ -11,6 +11,7 @@ import streamlit as st
 
 from interviews.cards import round_rating
 from question_bank.schema import Bank, Question
+from ui.interview_pickers import stage_label
 from ui.text import inert, plain
 
 RECOMMENDATION_LABELS = {"strong_no": "Strong no", "no": "No", "yes": "Yes", "strong_yes": "Strong yes"}
@@ -79,7 +80,7 @@ def read_only_card(bank: Bank, card, *, show_author: bool = True) -> None:
     who = f" by {inert(card.interviewer_name)}" if show_author else ""
     when = card.submitted_at.strftime("%Y-%m-%d %H:%M") if card.submitted_at else "not submitted"
     st.markdown(f"#### Scorecard #{card.id}{who}")
-    st.caption(f"{inert(card.candidate_name)} · {inert(card.stage)} · submitted {when}"
+    st.caption(f"{inert(card.candidate_name)} · {inert(stage_label(card.stage))} · submitted {when}"
                + (" · amended (see the audit log)" if card.amended else ""))
     rec = RECOMMENDATION_LABELS.get(card.recommendation or "", "none")
     st.markdown(f"**Recommendation: {rec}**")

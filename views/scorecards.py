@@ -8,6 +8,7 @@ from interviews.errors import DomainError
 from interviews.visibility import audit_log, get_scorecard, visible_scorecards
 from ui import scorecard_view as sv
 from ui.auth import require_role
+from ui.interview_pickers import kit_title, stage_label
 from ui.services import get_services
 from ui.text import inert, plain
 
@@ -27,7 +28,7 @@ if not cards:
 
 st.dataframe([{"#": c.id, "submitted": c.submitted_at.strftime("%Y-%m-%d %H:%M") if c.submitted_at else "",
                "candidate": plain(c.candidate_name), "interviewer": plain(c.interviewer_name),
-               "kit": plain(c.kit_id), "stage": plain(c.stage),
+               "kit": plain(kit_title(svc.bank, c.kit_id)), "stage": plain(stage_label(c.stage)),
                "recommendation": sv.RECOMMENDATION_LABELS.get(c.recommendation or "", "-"),
                "questions": len(c.ratings)} for c in cards], hide_index=True, width="stretch")
 

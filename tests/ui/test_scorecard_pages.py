@@ -117,6 +117,8 @@ def test_independent_scoring_then_debrief_then_the_manager_reads_everything(loop
     table = sue_debrief.dataframe[0].value
     assert sorted(table["interviewer"]) == ["Ivy Interviewer", "Sue Second"]
     manager = run_app("views/scorecards.py", loop["manager"], query={"card": str(ivy_card.id)})
+    listed = manager.dataframe[0].value
+    assert set(listed["stage"]) == {"Onsite"} and KIT not in set(listed["kit"]), "labels, not stored ids"
     text = " ".join(m.value for m in manager.markdown)
     assert "Recommendation: Strong yes" in text and "rationale" in text and "<b>" not in text
     ratings = manager.dataframe[1].value
