@@ -49,8 +49,8 @@ chosen = st.selectbox("Open a candidate", list(by_id), key=f"{PAGE}.open",
                       format_func=lambda cid: plain(f"{by_id[cid].name} · {by_id[cid].stage_label}"))
 candidate = by_id[chosen]
 st.subheader(inert(candidate.name), anchor=False)
-st.caption(f"{inert(candidate.role_applied or 'role not given')} · {inert(candidate.email or 'no email')} · "
-           f"stage: {candidate.stage_label}")
+contact = f" · {inert(candidate.email or 'no email')}" if managing else ""
+st.caption(f"{inert(candidate.role_applied or 'role not given')}{contact} · stage: {candidate.stage_label}")
 with session_scope(svc.sessions) as session:
     history = stage_history(session, viewer=viewer, candidate_id=candidate.id)
     interviews = list_interviews(session, viewer=viewer, candidate_id=candidate.id)
@@ -59,7 +59,7 @@ with left:
     st.markdown("**Stage history**")
     st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"), "from": STAGE_LABELS.get(e.from_stage, e.from_stage or ""),
                    "to": STAGE_LABELS.get(e.to_stage, e.to_stage),
-                   "by": plain(e.actor_name), "reason": plain(e.reason)} for e in history],
+                   **({"by": plain(e.actor_name), "reason": plain(e.reason)} if managing else {})} for e in history],
                  hide_index=True, width="stretch")
 with right:
     st.markdown("**Interviews**")

@@ -120,6 +120,8 @@ def test_managers_add_candidates_and_move_stages_with_a_reason_interviewers_read
     assert list(history["to"])[-1] == "Onsite" and list(history["reason"])[-1] == "Strong screen"
     viewer = run_app("views/candidates.py", make_user("Ivy", "interviewer"))
     assert viewer.dataframe and not any(f.key == "candidates.to" for f in viewer.selectbox)
+    assert list(viewer.dataframe[1].value.columns) == ["when", "from", "to"], "no decider or reason for interviewers"
+    assert not any("no email" in c.value for c in viewer.caption)
 
 
 def test_demo_workspace_lists_the_demo_accounts_on_the_sign_in_screen():
