@@ -20,6 +20,7 @@ from interviews.review import ReviewState, grade_from_rating, review
 from interviews.tables import PracticeAttempt, PracticeDraft, PracticeReview
 
 MAX_ANSWER_CHARS = 100_000
+MAX_DRAFT_CHARS = 10 * MAX_ANSWER_CHARS  # a draft over the answer limit is kept so that nothing typed is lost
 MAX_TIME_LIMIT_S = 60 * 60
 NOT_YOURS = "There is no such attempt among yours."
 
@@ -72,7 +73,7 @@ def check_answer_text(answer: str) -> str:
     if not isinstance(answer, str) or not answer.strip():
         raise Invalid("Write an answer first: there is nothing to check.")
     if len(answer) > MAX_ANSWER_CHARS:
-        raise Invalid(f"An answer can be at most {MAX_ANSWER_CHARS:,} characters; this one has {len(answer):,}. "
+        raise Invalid(f"Your answer is {len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}. "
                       "Shorten it and check again: your text is still in the box.")
     return answer
 
@@ -190,8 +191,8 @@ def review_states(session: Session, *, viewer: Identity) -> list[ReviewState]:
 def save_draft(session: Session, *, viewer: Identity, question_id: str, text: str) -> None:
     """Keep the answer being written to ``question_id`` (an empty text removes the draft)."""
     owner = owner_of(viewer)
-    if len(text) > MAX_ANSWER_CHARS:
-        raise Invalid(f"A draft can be at most {MAX_ANSWER_CHARS:,} characters; this one has {len(text):,}. "
+    if len(text) > MAX_DRAFT_CHARS:
+        raise Invalid(f"A draft can be at most {MAX_DRAFT_CHARS:,} characters; this one has {len(text):,}. "
                       "It was not saved: shorten it.")
     row = session.scalar(select(PracticeDraft).where(PracticeDraft.account_id == owner,
                                                      PracticeDraft.question_id == question_id))

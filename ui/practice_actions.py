@@ -70,13 +70,16 @@ class Practice:
 
     def adopt_links(self, bank: Bank) -> None:
         """Follow ``?question=`` and ``?attempt=`` when they differ from what the page shows."""
+        wanted_view = "History" if st.query_params.get("view") == "history" else None
+        if wanted_view and VIEW not in st.session_state:  # a reload on the History tab stays there
+            st.session_state[VIEW] = wanted_view
         wanted = st.query_params.get("question")
         if wanted is not None and wanted != st.session_state.get(QID):
             if wanted in self.readable:
                 st.session_state[QID] = wanted
                 st.session_state[MODE] = "By competency"
                 st.session_state[f"{PAGE}.competency"] = bank.question(wanted).competency
-                st.session_state[VIEW] = "Practise"
+                st.session_state[VIEW] = wanted_view or "Practise"
             else:
                 del st.query_params["question"]
                 flash("error", NOT_OPEN)
@@ -84,6 +87,14 @@ class Practice:
         if attempt is not None and attempt != str(st.session_state.get(OPENED)):
             st.session_state[OPENED] = attempt
             st.session_state[VIEW] = "History"
+            st.query_params["view"] = "history"
+
+    def remember_view(self) -> None:
+        """The tab in the link (``?view=history``), so that a reload returns to it."""
+        if st.session_state.get(VIEW) == "History":
+            st.query_params["view"] = "history"
+        else:
+            st.query_params.pop("view", None)
 
     def default_mode(self) -> None:
         """A new visit starts with the questions due for review when there are some, else by competency."""
@@ -122,6 +133,7 @@ class Practice:
         st.session_state[MODE] = "By competency"
         st.session_state[f"{PAGE}.competency"] = self.svc.bank.question(qid).competency
         st.session_state[VIEW] = "Practise"
+        st.query_params.pop("view", None)
 
     def prepare_box(self, qid: str) -> float:
         """Fill the question's own answer box from its saved draft (once) and start its timer; the start time."""
@@ -138,7 +150,8 @@ class Practice:
             flash("error", str(exc))
 
     def check(self, question: Question, limit_s: int | None) -> int | None:
-        """Check the box's answer, keep it as an attempt, empty the box; the attempt id, or None with a message."""
+        """Check the box's answer and keep it as an attempt (the text stays in the box); the attempt id, or None
+        with a message that says what to change."""
         answer = st.session_state.get(answer_key(question.id), "")
         try:
             check_answer_text(answer)

@@ -95,10 +95,19 @@ def countdown(started: float, limit_s: int) -> None:
 
 
 def answer_box(question_id: str, on_change: Callable[[str], None]) -> str:
-    """The answer box of this question only (its own key); edits are saved as the question's draft."""
-    return st.text_area("Your answer", key=f"{PAGE}.answer.{question_id}", height=240, max_chars=MAX_ANSWER_CHARS,
+    """The answer box of this question only (its own key); edits are saved as the question's draft.
+
+    No ``max_chars``: the browser drops a value longer than that instead of sending it, so a pasted answer over the
+    limit would vanish. The length is checked on "Check my answer" instead, and the text stays in the box."""
+    text = st.text_area("Your answer", key=f"{PAGE}.answer.{question_id}", height=240,
                         on_change=on_change, args=(question_id,),
-                        help="Your draft is kept for this question (also after a reload) until you check it.")
+                        help=f"At most {MAX_ANSWER_CHARS:,} characters are checked. Your draft is kept for this "
+                             "question (also after a reload) and stays in the box after a check, so you can revise "
+                             "it and check again.")
+    if len(text or "") > MAX_ANSWER_CHARS:
+        st.warning(f"Your answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,}. Shorten it and "
+                   "check again.", icon=":material/warning:")
+    return text
 
 
 def _inert_lines(text: str, mark: str) -> str:

@@ -10,7 +10,7 @@ from interviews.practice_feedback import feedback_from_analysis
 from interviews.practice_history import export_history, overview, question_pool, random_question
 from ui.access import readable_ids
 from ui.auth import require_role
-from ui.practice_actions import OPENED, QID, VIEW, Practice, answer_key, last_key, show_flash
+from ui.practice_actions import OPENED, QID, VIEW, Practice, last_key, show_flash
 from ui.practice_history_view import (
     attempt_page,
     attempt_rows,
@@ -48,7 +48,8 @@ practice.adopt_links(bank)
 st.title("Practice")
 st.caption("Answer as you would in the interview. Your answers and history are visible to you only.")
 show_flash()
-view = st.radio("Show", ["Practise", "History"], key=VIEW, horizontal=True, label_visibility="collapsed")
+view = st.radio("Show", ["Practise", "History"], key=VIEW, horizontal=True, label_visibility="collapsed",
+                on_change=practice.remember_view)
 
 
 def history_overview():
@@ -137,8 +138,7 @@ if limit_s:
     countdown(started, limit_s)
 answer_box(current, practice.keep_draft)
 if st.button("Check my answer", type="primary", key=f"{PAGE}.check", icon=":material/fact_check:"):
-    if practice.check(question, limit_s) is not None:
-        del st.session_state[answer_key(current)]
+    if practice.check(question, limit_s) is not None:  # the answer stays in its box to revise and check again
         st.session_state.pop(f"{PAGE}.started.{current}", None)
         st.rerun()
 

@@ -13,6 +13,7 @@ from interviews.errors import Conflict, Invalid, NotAllowed, NotFound
 from interviews.identity import COMMAND_LINE
 from interviews.practice import (
     MAX_ANSWER_CHARS,
+    MAX_DRAFT_CHARS,
     full_history,
     get_attempt,
     list_attempts,
@@ -77,7 +78,7 @@ def test_empty_and_oversized_answers_are_refused_with_a_clear_message(sessions, 
     with session_scope(sessions) as s:
         with pytest.raises(Invalid, match="Write an answer first"):
             attempt(s, ada, answer="   \n ")
-        with pytest.raises(Invalid, match="at most 100,000 characters; this one has 100,001"):
+        with pytest.raises(Invalid, match="Your answer is 100,001 characters; the limit is 100,000"):
             attempt(s, ada, answer="x" * (MAX_ANSWER_CHARS + 1))
         kept = attempt(s, ada, answer="量子化 🚀 <script>x</script> " * 4000)
     with session_scope(sessions) as s:
@@ -117,7 +118,10 @@ def test_drafts_belong_to_a_candidate_and_a_question_and_go_when_checked(session
         assert load_draft(s, viewer=bob, question_id="q1") == ""
         assert load_draft(s, viewer=ada, question_id="q3") == ""
         with pytest.raises(Invalid, match="not saved"):
-            save_draft(s, viewer=ada, question_id="q1", text="y" * (MAX_ANSWER_CHARS + 1))
+            save_draft(s, viewer=ada, question_id="q1", text="y" * (MAX_DRAFT_CHARS + 1))
+        save_draft(s, viewer=ada, question_id="q3", text="z" * (MAX_ANSWER_CHARS + 17_000))
+    with session_scope(sessions) as s:
+        assert len(load_draft(s, viewer=ada, question_id="q3")) == 117_000, "a draft over the answer limit is kept"
     with session_scope(sessions) as s:
         assert load_draft(s, viewer=ada, question_id="q1") == "half an answer"
         attempt(s, ada, question_id="q1")

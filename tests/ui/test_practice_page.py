@@ -65,7 +65,7 @@ def test_choose_by_competency_check_an_answer_and_record_a_rating(ada):
                  "Your answer", "Model answer"):
         assert part in headings
     assert inert("<b>bold</b>") in headings and "<b>bold</b>" not in headings, "the answer is shown inert"
-    assert at.text_area(key=f"practice.answer.{qid}").value == "", "the box is empty for the next attempt"
+    assert at.text_area(key=f"practice.answer.{qid}").value == ANSWER, "the answer stays in its box to revise"
     [saved] = attempts()
     assert saved.account_id == ada.id and saved.question_id == qid and saved.analysis
     assert saved.time_used_s is not None and saved.time_limit_s is None
@@ -105,11 +105,55 @@ def test_empty_long_and_oversized_answers_get_clear_messages(ada):
     assert any("only its start was checked" in w.value for w in at.warning)
     [saved] = attempts()
     assert saved.answer == long_answer
-    box = f"practice.answer.{at.session_state['practice.qid']}"
-    at.session_state[box] = "x" * 100_001  # past the box's max_chars: only a tampered value gets here
-    at = at.button(key="practice.check").click().run()
+    assert max(len(a.answer) for a in attempts()) == 100_000
+
+
+def test_an_answer_over_the_limit_stays_in_the_box_and_its_draft_with_a_plain_message(ada):
+    """QA M1: 117,000 pasted characters vanished (the box's max_chars made the browser drop the value)."""
+    at = run_page(PAGE, ada)
+    qid = at.session_state["practice.qid"]
+    box = at.text_area(key=f"practice.answer.{qid}")
+    assert box.proto.max_chars == 0, "no max_chars: the browser would drop a longer paste instead of sending it"
+    too_long = ("I measure latency on the device before and after quantising. " * 2000)[:117_000]
+    at = check(at, too_long)
     assert not at.exception
-    assert max(len(a.answer) for a in attempts()) == 100_000, "nothing over the limit is ever stored"
+    message = "Your answer is 117,000 characters; the limit is 100,000. Shorten it and check again"
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not any("Write an answer first" in e.value for e in at.error)
+    assert at.text_area(key=f"practice.answer.{qid}").value == too_long, "the text is never lost"
+    assert attempts() == [], "nothing over the limit is ever stored"
+    reloaded = run_page(PAGE, ada, query={"question": qid})
+    assert reloaded.text_area(key=f"practice.answer.{qid}").value == too_long, "the draft keeps it too"
+    assert any(message in w.value for w in reloaded.warning)
+
+
+def test_a_checked_answer_stays_editable_and_a_new_check_makes_a_new_attempt(ada):
+    at = run_page(PAGE, ada)
+    qid = at.session_state["practice.qid"]
+    at = check(at, ANSWER)
+    assert at.text_area(key=f"practice.answer.{qid}").value == ANSWER
+    at = check(at, ANSWER + " Then I compare p95 latency on the device.")
+    assert not at.exception
+    assert [a.answer for a in attempts()] == [ANSWER, ANSWER + " Then I compare p95 latency on the device."]
+    assert any("Feedback on your answer" in m.value for m in at.markdown)
+
+
+def test_a_reload_on_the_history_tab_returns_to_history_and_the_same_question(ada):
+    at = run_page(PAGE, ada)
+    at.radio(key="practice.mode").set_value("By competency").run()
+    at.selectbox(key="practice.competency").select_index(1).run()
+    at.button(key="practice.next").click().run()
+    qid = at.session_state["practice.qid"]
+    at.radio(key="practice.view").set_value("History").run()
+    query = {k: at.query_params[k] for k in at.query_params}
+    query = {k: v[0] if isinstance(v, list) else v for k, v in query.items()}
+    assert query.get("view") == "history" and query.get("question") == qid
+    reloaded = run_page(PAGE, ada, query=query)
+    assert not reloaded.exception
+    assert reloaded.radio(key="practice.view").value == "History"
+    reloaded.radio(key="practice.view").set_value("Practise").run()
+    assert reloaded.session_state["practice.qid"] == qid
+    assert "view" not in reloaded.query_params
 
 
 def test_timer_is_optional_and_the_time_used_is_recorded(ada):
