@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from interviews.calibration import CalibrationReport
+from interviews.candidates import STAGE_LABELS
 from interviews.cards import RECOMMENDATION_LABELS
 from interviews.charts import chart_text
 from interviews.comparison import Comparison
@@ -122,11 +123,16 @@ def preset_from_link(by_id: Mapping[int, object], page: str, most: int) -> None:
     st.session_state[f"{page}.chosen"] = [i for i in dict.fromkeys(ids) if i in by_id][:most]
 
 
+def _stage(stage: str | None) -> str:
+    """A stage as every screen shows it (Applied, Onsite, Take-home...)."""
+    return STAGE_LABELS.get(stage or "", stage or "")
+
+
 def pipeline_filters(options: PipelineOptions, page: str) -> dict[str, object]:
     """Role, stage, kit and interviewer pickers; returns the filters for :func:`interviews.pipeline.pipeline_rows`."""
     cols = st.columns(4)
     role = cols[0].selectbox("Role", [ANY, *options.roles], key=f"{page}.role", format_func=plain)
-    stage = cols[1].selectbox("Stage", [ANY, *options.stages], key=f"{page}.stage")
+    stage = cols[1].selectbox("Stage", [ANY, *options.stages], key=f"{page}.stage", format_func=_stage)
     kit = cols[2].selectbox("Kit", [ANY, *options.kits], key=f"{page}.kit", format_func=plain)
     people = dict(options.interviewers)
     person = cols[3].selectbox("Interviewer", [0, *people], key=f"{page}.interviewer",
@@ -152,7 +158,8 @@ def _lab(row: PipelineRow) -> str:
 
 
 def pipeline_table(rows: Sequence[PipelineRow]) -> None:
-    st.dataframe([{"#": r.candidate_id, "candidate": plain(r.name), "role": plain(r.role_applied), "stage": r.stage,
+    st.dataframe([{"#": r.candidate_id, "candidate": plain(r.name), "role": plain(r.role_applied),
+                   "stage": _stage(r.stage),
                    "recommendations": plain(_verdicts(r)), "cards missing": r.missing, "lab": _lab(r),
                    "take-home": plain("; ".join(r.extras)),
                    "decision": plain(r.decision.summary if r.decision else "")} for r in rows],
@@ -166,7 +173,7 @@ def decision_form(candidate_id: int, stage: str, page: str) -> tuple[str, str | 
         outcome = st.radio("Decision", OUTCOMES, key=f"{page}.outcome.{candidate_id}", horizontal=True,
                            format_func=lambda o: OUTCOME_LABELS[o])
         to_stage = st.selectbox("Advance to", targets or ["(cannot advance further)"],
-                                key=f"{page}.to_stage.{candidate_id}",
+                                key=f"{page}.to_stage.{candidate_id}", format_func=_stage,
                                 help="Used when the decision is Advance; Reject moves to rejected, Hold keeps the stage.")
         reason = st.text_area("Reason (required: the committee reads it later)", max_chars=2000,
                               key=f"{page}.reason.{candidate_id}")
@@ -186,8 +193,8 @@ def decision_history(decisions: Sequence[DecisionInfo]) -> None:
     if not decisions:
         st.caption("No decision recorded yet.")
         return
-    st.dataframe([{"when": d.at.strftime("%Y-%m-%d %H:%M"), "decision": d.outcome_label, "from": d.from_stage,
-                   "to": d.to_stage, "by": plain(d.actor_name), "reason": plain(d.reason)} for d in decisions],
+    st.dataframe([{"when": d.at.strftime("%Y-%m-%d %H:%M"), "decision": d.outcome_label, "from": _stage(d.from_stage),
+                   "to": _stage(d.to_stage), "by": plain(d.actor_name), "reason": plain(d.reason)} for d in decisions],
                  hide_index=True, width="stretch")
 
 
@@ -195,7 +202,7 @@ def card_detail(bank: Bank, detail: CardDetail, titles: Mapping[str, str]) -> No
     """One scorecard in full: recommendation, rationale, per-question ratings with the evidence, competencies."""
     card = detail.card
     when = card.submitted_at.strftime("%Y-%m-%d %H:%M") if card.submitted_at else "not submitted"
-    st.caption(f"{inert(card.kit_id)} · {inert(card.stage)} · submitted {when}"
+    st.caption(f"{inert(card.kit_id)} · {inert(_stage(card.stage))} · submitted {when}"
                + (" · amended (see the audit log on the Scorecards screen)" if card.amended else ""))
     st.markdown(f"**Recommendation: {RECOMMENDATION_LABELS.get(card.recommendation or '', 'none')}**")
     st.markdown("**Rationale**")

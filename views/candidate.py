@@ -4,7 +4,7 @@ and the decision (advance, hold or reject with a reason)."""
 
 import streamlit as st
 
-from interviews.candidates import list_candidates
+from interviews.candidates import STAGE_LABELS, list_candidates
 from interviews.db import session_scope
 from interviews.decisions import record_decision
 from interviews.dossier import candidate_dossier
@@ -62,7 +62,9 @@ if flash := st.session_state.pop(f"{PAGE}.flash", None):
     st.success(inert(flash), icon=":material/check_circle:")
 with st.expander("Decisions and stage history"):
     view.decision_history(dossier.decisions)
-    st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"), "from": e.from_stage or "", "to": e.to_stage,
+    st.dataframe([{"when": e.at.strftime("%Y-%m-%d %H:%M"),
+                   "from": STAGE_LABELS.get(e.from_stage or "", e.from_stage or ""),
+                   "to": STAGE_LABELS.get(e.to_stage, e.to_stage),
                    "by": plain(e.actor_name), "reason": plain(e.reason)} for e in dossier.history],
                  hide_index=True, width="stretch")
 

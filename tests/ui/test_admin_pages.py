@@ -137,3 +137,14 @@ def test_demo_workspace_lists_the_demo_accounts_on_the_sign_in_screen():
     listing = " ".join(m.value for m in at.markdown)
     assert all(f"- {role}: name" in listing for role in ("Admin", "Hiring manager", "Interviewer", "Candidate"))
     make_candidate("unused")  # the app keeps working on a seeded database
+
+
+def test_stages_read_the_same_on_every_screen():
+    manager = make_user("Mia Manager", "manager")
+    make_candidate("Tess Takehome", stage="take-home")
+    for page in ("views/candidates.py", "views/pipeline.py"):
+        at = run_app(page, manager)
+        assert not at.exception, page
+        assert list(at.dataframe[0].value["stage"]) == ["Take-home"], page
+    pipeline = run_app("views/pipeline.py", manager)
+    assert "Take-home" in pipeline.selectbox(key="pipeline.stage").options
