@@ -13,7 +13,7 @@ import os
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
 
@@ -76,9 +76,19 @@ def progress_figure(points: Sequence[tuple[datetime, str, float]],
         fig.add_trace(go.Scatter(x=[w for w, _ in series], y=[v * 100 for _, v in series], mode="lines+markers",
                                  name=chart_text(titles.get(comp, comp), 32)))
     fig.update_layout(yaxis={"title": {"text": "rubric coverage (%)"}, "range": [-5, 105]},
+                      xaxis=_time_axis([when for when, _, _ in points]),
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, title={"text": "Progress per competency"},
-                      legend={"orientation": "h"})
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, showlegend=True)
     return fig
+
+
+def _time_axis(times: Sequence[datetime]) -> dict:
+    """A date axis readable with few points: minute-precision ticks, and at least a day either side of a short span
+    (plotly would otherwise zoom into the milliseconds between two attempts)."""
+    axis: dict = {"type": "date", "tickformat": "%b %d %H:%M", "nticks": 6}
+    if times and max(times) - min(times) < timedelta(days=2):
+        axis["range"] = [min(times) - timedelta(days=1), max(times) + timedelta(days=1)]
+    return axis
 
 
 def render_png(fig: go.Figure, *, width: int = 900, height: int = 500) -> bytes:

@@ -20,8 +20,14 @@ PAGE_SIZE = 20
 
 
 def _short(text: str, limit: int = 90) -> str:
+    """``text`` on one line, cut at a word boundary with one ellipsis (never "notebook.…")."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if flat[limit - 1] != " " and " " in cut:  # drop the word cut in half
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;:…-") + "…"
 
 
 def _when(at: datetime) -> str:
@@ -63,11 +69,12 @@ def weak_and_next(view: HistoryOverview, bank: Bank, titles: dict[str, str],
     with upnext:
         st.markdown("#### Recommended next")
         due = {s.question_id for s in view.due}
-        for qid in view.recommended:
-            row = st.columns([5, 1.2])
+        for qid in view.recommended:  # the prompt as text, a short button under it: never a truncated label
             why = "due for review" if qid in due else "weak area or not tried yet"
-            row[0].markdown(f"{inert(_short(bank.question(qid).prompt))}  \n:gray[{why}]")
-            row[1].button("Practise", key=f"{PAGE}.recommend.{qid}", on_click=on_practise, args=(qid,))
+            with st.container(border=True):
+                st.markdown(f"{inert(_short(bank.question(qid).prompt))}  \n:gray[{why}]")
+                st.button("Practise", key=f"{PAGE}.recommend.{qid}", on_click=on_practise, args=(qid,),
+                          icon=":material/edit_note:", width="content")
         if not view.recommended:
             st.caption("Nothing to recommend yet.")
 

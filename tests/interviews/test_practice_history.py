@@ -133,3 +133,21 @@ def test_migration_gives_older_attempts_to_the_candidate_account_of_that_name(tm
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT candidate, account_id, coverage FROM practice_attempts ORDER BY id")).all()
     assert rows == [("ZOË", 5, 0.5), ("Nobody", None, 0.5)]
+
+
+def test_progress_chart_with_one_attempt_has_date_ticks_a_day_of_padding_and_a_named_legend():
+    from datetime import datetime, timedelta
+
+    from interviews.charts import progress_figure
+
+    at = datetime(2026, 12, 1, 3, 18, 3, 720000)
+    fig = progress_figure([(at, "deploy", 0.57)], {"deploy": "Inference <b>deployment</b>"})
+    xaxis = fig.layout.xaxis
+    assert xaxis.type == "date" and xaxis.tickformat == "%b %d %H:%M", "never sub-millisecond ticks"
+    low, high = (datetime.fromisoformat(str(v)) for v in xaxis.range)
+    assert low <= at - timedelta(days=1) and high >= at + timedelta(days=1)
+    assert fig.layout.showlegend is True, "the competency is named even with one line"
+    assert fig.data[0].name == "Inference &lt;b&gt;deployment&lt;/b&gt;", "user text through chart_text"
+    far = progress_figure([(at, "deploy", 0.5), (at + timedelta(days=30), "deploy", 0.7)])
+    assert far.layout.xaxis.range is None, "a long span keeps plotly's own range"
+

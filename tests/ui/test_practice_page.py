@@ -347,3 +347,32 @@ def test_every_way_of_choosing_offers_only_practice_questions_from_its_set(ada, 
         at.button(key="practice.random").click().run()
         seen.add(at.session_state["practice.qid"])
     assert len(seen) > 1 and seen <= set(practice_ids())
+
+
+def test_shortened_prompts_end_in_one_ellipsis_at_a_word_boundary():
+    from ui.practice_history_view import _short
+
+    prompt = 'A teammate says the new detector "runs in 8 ms" after timing a single call in a notebook. What next?'
+    cut = _short(prompt, prompt.index("notebook.") + len("notebook.") + 1)
+    assert cut.endswith("notebook…") and ".…" not in cut and len(cut) < len(prompt)
+    assert _short("short enough") == "short enough"
+    assert not _short("word " * 40, 30).endswith(" …")
+
+
+def test_history_chart_with_one_attempt_is_readable_and_recommendations_have_short_buttons(ada):
+    import json
+
+    at = run_page(PAGE, ada)
+    at = check(at, ANSWER)
+    at.radio(key="practice.view").set_value("History").run()
+    assert not at.exception
+    [chart] = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["layout"]["xaxis"]["tickformat"] == "%b %d %H:%M" and spec["layout"]["showlegend"] is True
+    qid = at.session_state["practice.qid"]
+    assert spec["data"][0]["name"].startswith(services().bank.competency(
+        services().bank.question(qid).competency).name[:10])
+    recommend = [b for b in at.button if b.key.startswith("practice.recommend.")]
+    assert recommend and {b.label for b in recommend} == {"Practise"}
+    recommend[0].click().run()
+    assert at.radio(key="practice.view").value == "Practise"
