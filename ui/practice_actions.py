@@ -17,6 +17,7 @@ from interviews.db import session_scope
 from interviews.errors import DomainError
 from interviews.identity import Identity
 from interviews.practice import (
+    MAX_ANSWER_CHARS,
     check_answer_text,
     get_attempt,
     load_draft,
@@ -153,6 +154,8 @@ class Practice:
         """Check the box's answer and keep it as an attempt (the text stays in the box); the attempt id, or None
         with a message that says what to change."""
         answer = st.session_state.get(answer_key(question.id), "")
+        if isinstance(answer, str) and len(answer) > MAX_ANSWER_CHARS:
+            return None  # the answer box already says how long it is and what the limit is
         try:
             check_answer_text(answer)
             with st.spinner("Matching your answer to the rubric..."):

@@ -105,8 +105,8 @@ def answer_box(question_id: str, on_change: Callable[[str], None]) -> str:
                              "question (also after a reload) and stays in the box after a check, so you can revise "
                              "it and check again.")
     if len(text or "") > MAX_ANSWER_CHARS:
-        st.warning(f"Your answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,}. Shorten it and "
-                   "check again.", icon=":material/warning:")
+        st.error(f"Your answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,}. Shorten it and "
+                 "check again.", icon=":material/warning:")
     return text
 
 

@@ -33,6 +33,7 @@ def answer_and_check(page, text: str) -> None:
     box.fill(text)
     page.get_by_role("button", name="Check my answer").click()
     expect(page.get_by_text("Missed must points").first).to_be_visible()
+    expect(box).to_have_value(text)  # still in its box, to revise and check again
 
 
 def test_candidate_practises_two_questions_and_reopens_the_first_from_history(page, app_url, screenshot_dir):
@@ -69,6 +70,9 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
     expect(page.get_by_role("heading", name=first_prompt[:40]).first).to_be_visible()
     expect(page.get_by_text("<b>not bold</b>", exact=False).first).to_be_visible()
     assert "attempt=" in page.url
+    page.reload()  # the History tab and the opened attempt come back after a reload
+    expect(page.get_by_role("button", name="Close this attempt")).to_be_visible()
+    expect(page.get_by_role("radio", name="History")).to_be_checked()
     page.get_by_role("button", name="Close this attempt").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "practice_history_reopened.png"))
     page.get_by_test_id("stPlotlyChart").scroll_into_view_if_needed()
@@ -96,3 +100,18 @@ def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
     page.reload()
     expect(page.get_by_role("heading", name=heading[:40]).first).to_be_visible()
     expect(page.get_by_role("textbox", name="Your answer")).to_have_value("a draft I have not checked yet")
+
+
+def test_an_answer_over_the_limit_stays_in_the_box_with_a_plain_message(page, app_url, screenshot_dir):
+    """QA M1: 117,000 pasted characters used to vanish (the box's max_chars made the browser drop the value)."""
+    sign_in(page, app_url, "Lena Long", "Candidate")
+    open_screen(page, "Practice")
+    box = page.get_by_role("textbox", name="Your answer")
+    too_long = ("I measure latency on the device before and after quantising. " * 2000)[:117_000]
+    box.fill(too_long)
+    page.get_by_role("button", name="Check my answer").click()
+    message = "Your answer is 117,000 characters; the limit is 100,000. Shorten it and check again"
+    expect(page.get_by_text(message).first).to_be_visible()
+    expect(page.get_by_text("Write an answer first")).to_have_count(0)
+    assert len(box.input_value()) == 117_000, "the text is never lost"
+    page.screenshot(path=str(screenshot_dir / "practice_answer_over_limit.png"))
