@@ -82,6 +82,9 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
     exported = Path(download.value.path()).read_bytes().decode("utf-8")
     assert exported.startswith("attempt_id,when_utc,question_id") and exported.count("\r\n") >= 3
     assert "<b>not bold</b>" in exported and SECOND in exported
+    page.get_by_test_id("stRadioGroup").first.get_by_text("Practise", exact=True).click()  # back on the question practised last, as before the reload
+    expect(page.get_by_role("heading", name=second_prompt[:40]).first).to_be_visible()
+    expect(page.get_by_role("textbox", name="Your answer")).to_have_count(1)
 
 
 def test_practise_this_on_the_bank_page_opens_the_question(page, app_url):
