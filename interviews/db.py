@@ -112,13 +112,48 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``: an empty database is built, an old one upgraded with its data."""
+    """Bring the schema to ``revision``: an empty database is built, an old one upgraded with its data.
+
+    Processes that start together on one database (the app, its queue worker, a command) take turns: each reads the
+    schema's revision only once the one before it has finished upgrading, so no migration runs twice."""
     from alembic import command
 
-    config = alembic_config(engine)
-    if current_revision(engine) is None and inspect(engine).has_table("accounts"):
-        command.stamp(config, BASELINE)  # made by create_all before migrations existed
-    command.upgrade(config, revision)
+    with _migration_turn(engine):
+        config = alembic_config(engine)
+        if current_revision(engine) is None and inspect(engine).has_table("accounts"):
+            command.stamp(config, BASELINE)  # made by create_all before migrations existed
+        command.upgrade(config, revision)
+
+
+MIGRATION_LOCK_KEY = 740_251_733  # PostgreSQL advisory lock id for "the studio's schema is being migrated"
+
+
+@contextmanager
+def _migration_turn(engine: Engine) -> Iterator[None]:
+    """An exclusive lock between processes for the length of a migration: ``flock`` on a file beside a SQLite
+    database, an advisory lock on PostgreSQL. In-memory databases belong to one process and need none."""
+    database = engine.url.database or ""
+    if engine.dialect.name == "sqlite" and database not in ("", ":memory:"):
+        import fcntl
+
+        with open(f"{database}-migrate.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+    else:
+        yield
 
 
 def create_schema(engine: Engine) -> None:

@@ -188,3 +188,32 @@ def test_the_interviews_package_has_no_import_cycle():
     for module in graph:
         if module not in state:
             visit(module, [])
+
+
+def _migrate_in_a_process(url: str) -> None:
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+
+
+def test_processes_that_start_together_migrate_one_fresh_database_once(db_url, tmp_path):
+    """The app, its queue worker and a command may all start on an empty database at the same moment; before the
+    migration lock the second one re-ran 0002 after the first had dropped the old tables ('no such table')."""
+    import multiprocessing
+
+    from alembic.script import ScriptDirectory
+
+    from tests.interviews.conftest import drop_everything
+
+    if not db_url.startswith("sqlite"):
+        drop_everything(make_engine(db_url))
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_migrate_in_a_process, args=(db_url,)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    engine = make_engine(db_url)
+    assert current_revision(engine) == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    engine.dispose()
