@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -74,9 +75,14 @@ def prepare_writers(session: Session, count: int, cards_each: int, label: str = 
     return writers
 
 
-def write_loop(sessions, writer: Writer, *, seconds: float, interval: float = 0.0, ack=None) -> list[float]:
+def write_loop(sessions, writer: Writer, *, seconds: float, interval: float = 0.0, ack=None,
+               lockstep: bool = False) -> list[float]:
     """Autosave (and now and then submit) for ``seconds``; returns each write's latency in ms. ``ack(line)`` is
-    called after every committed write with what was written, so a checker can find it later."""
+    called after every committed write with what was written, so a checker can find it later. With an interval,
+    each writer starts at its own (seeded) point within the first interval, as independent typists do; ``lockstep``
+    starts them all together, the worst case: twenty writes queue behind each other every interval."""
+    if interval and not lockstep:
+        time.sleep(random.Random(writer.index).uniform(0, interval))
     versions = dict.fromkeys(QUESTIONS, 0)
     cards = list(writer.card_interviews)
     latencies: list[float] = []
@@ -118,7 +124,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "max": ordered[-1]}
 
 
-def run_threads(url: str, writers: list[Writer], seconds: float, interval: float) -> list[float]:
+def run_threads(url: str, writers: list[Writer], seconds: float, interval: float, lockstep: bool = False) -> list[float]:
     engine = make_engine(url)
     sessions = session_factory(engine)
     results: list[list[float]] = [[] for _ in writers]
@@ -126,7 +132,7 @@ def run_threads(url: str, writers: list[Writer], seconds: float, interval: float
 
     def work(w: Writer) -> None:
         barrier.wait()
-        results[w.index] = write_loop(sessions, w, seconds=seconds, interval=interval)
+        results[w.index] = write_loop(sessions, w, seconds=seconds, interval=interval, lockstep=lockstep)
 
     threads = [threading.Thread(target=work, args=(w,)) for w in writers]
     for t in threads:
@@ -137,11 +143,13 @@ def run_threads(url: str, writers: list[Writer], seconds: float, interval: float
     return [x for r in results for x in r]
 
 
-def writer_command(url: str, w: Writer, seconds: float, interval: float, go: Path, **files: Path) -> list[str]:
+def writer_command(url: str, w: Writer, seconds: float, interval: float, go: Path, lockstep: bool = False,
+                   **files: Path) -> list[str]:
     return [sys.executable, "-m", "scripts.bench_autosave", "writer", "--url", url, "--writer", str(w.index),
             "--account", str(w.viewer.account_id), "--notes-interview", str(w.notes_interview),
             "--cards", ",".join(map(str, w.card_interviews)), "--seconds", str(seconds), "--interval", str(interval),
-            "--go", str(go), *[x for name, path in files.items() for x in (f"--{name}", str(path))]]
+            "--go", str(go), *(["--lockstep"] if lockstep else []),
+            *[x for name, path in files.items() for x in (f"--{name}", str(path))]]
 
 
 def start_together(children: list[subprocess.Popen], go: Path, timeout_s: float = 120.0) -> None:
@@ -154,10 +162,11 @@ def start_together(children: list[subprocess.Popen], go: Path, timeout_s: float 
     go.touch()
 
 
-def run_processes(url: str, writers: list[Writer], seconds: float, interval: float, out: Path) -> list[float]:
+def run_processes(url: str, writers: list[Writer], seconds: float, interval: float, out: Path,
+                  lockstep: bool = False) -> list[float]:
     go = out / f"go-{time.monotonic_ns()}"
-    children = [subprocess.Popen(writer_command(url, w, seconds, interval, go, latencies=out / f"lat{w.index}.txt"),
-                                 cwd=REPO) for w in writers]
+    children = [subprocess.Popen(writer_command(url, w, seconds, interval, go, lockstep,
+                                                latencies=out / f"lat{w.index}.txt"), cwd=REPO) for w in writers]
     start_together(children, go)
     for child in children:
         child.wait()
@@ -178,7 +187,8 @@ def writer_main(args) -> int:
         Path(f"{args.go}.{args.writer}.ready").touch()
         while not Path(args.go).exists():
             time.sleep(0.01)
-    latencies = write_loop(session_factory(engine), writer, seconds=args.seconds, interval=args.interval, ack=ack)
+    latencies = write_loop(session_factory(engine), writer, seconds=args.seconds, interval=args.interval, ack=ack,
+                           lockstep=args.lockstep)
     if args.latencies:
         Path(args.latencies).write_text(" ".join(f"{x:.3f}" for x in latencies))
     engine.dispose()
@@ -197,7 +207,8 @@ def cpu_name() -> str:
 
 def bench_main(args) -> int:
     folder = Path(tempfile.mkdtemp(prefix="vis-bench-"))
-    print(f"autosave bench: {args.writers} writers, {args.seconds:g} s per mode, interval {args.interval:g} s, "
+    print(f"autosave bench: {args.writers} writers, {args.seconds:g} s per mode, interval {args.interval:g} s"
+          f"{' in lockstep' if args.lockstep else ''}, "
           f"{(args.url or 'sqlite').split(':')[0]}; CPU {cpu_name()} x{os.cpu_count()}; load average at start "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for mode in ("threads", "processes"):
@@ -207,8 +218,8 @@ def bench_main(args) -> int:
         with session_scope(session_factory(engine)) as s:
             writers = prepare_writers(s, args.writers, cards_each=int(args.seconds * 20), label=f"{mode} ")
         engine.dispose()
-        runner = run_threads if mode == "threads" else lambda *a: run_processes(*a, folder)
-        stats = percentiles(runner(url, writers, args.seconds, args.interval))
+        runner = run_threads if mode == "threads" else lambda *a: run_processes(*a[:4], folder, a[4])
+        stats = percentiles(runner(url, writers, args.seconds, args.interval, args.lockstep))
         print(f"{args.writers} writer {mode:9}: {stats['n']:6d} writes ({stats['n'] / args.seconds:7.1f}/s), "
               f"p50 {stats['p50']:7.2f} ms, p90 {stats['p90']:7.2f} ms, p99 {stats['p99']:7.2f} ms, "
               f"max {stats['max']:7.2f} ms; load average now {os.getloadavg()[0]:.2f}")
@@ -229,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ack", default="", help="append each committed write to this file (writer mode)")
     parser.add_argument("--latencies", default="", help="write the latencies here (writer mode)")
     parser.add_argument("--go", default="", help="start when this file appears (writer mode)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="with --interval: every writer writes at the same moment (the worst case)")
     args = parser.parse_args(argv)
     return writer_main(args) if args.mode == "writer" else bench_main(args)
 
