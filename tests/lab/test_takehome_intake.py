@@ -42,7 +42,7 @@ def test_path_traversal_is_refused(tmp_path, name):
 
 
 def test_symlinks_are_refused(tmp_path):
-    zip_path = make_zip(tmp_path / "s.zip", [("infer.py", b"1")], links={"db": "/work/data/studio.db"})
+    zip_path = make_zip(tmp_path / "s.zip", [("infer.py", b"1")], links={"db": "/srv/studio/data/studio.db"})
     with pytest.raises(SubmissionRejected, match="symbolic link"):
         unpack_zip(zip_path, tmp_path / "out")
     assert not os.path.lexists(tmp_path / "out" / "db")
