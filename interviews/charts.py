@@ -53,17 +53,26 @@ def heatmap_figure(comparison: Comparison, competency_titles: Mapping[str, str] 
 
 def radar_figure(comparison: Comparison, competency_titles: Mapping[str, str] | None = None) -> go.Figure:
     titles = competency_titles or {}
-    theta = [chart_text(titles.get(k, k), 28) for k in comparison.competencies]
+    theta = [_two_lines(chart_text(titles.get(k, k), 34)) for k in comparison.competencies]
     fig = go.Figure()
     for candidate in comparison.candidates:
         values = [comparison.means[candidate][k] for k in comparison.competencies]
         r = [0 if v is None else v for v in values]
         fig.add_trace(go.Scatterpolar(r=[*r, r[0]], theta=[*theta, theta[0]], name=chart_text(candidate, 30),
                                       fill="toself", opacity=0.55))
-    fig.update_layout(polar={"radialaxis": {"range": [0, 4], "tickvals": [1, 2, 3, 4]}},
-                      margin={"l": 40, "r": 40, "t": 40, "b": 40}, title={"text": "Competency profile"},
+    fig.update_layout(polar={"radialaxis": {"range": [0, 4], "tickvals": [1, 2, 3, 4]}, "angularaxis": {"rotation": 90, "direction": "clockwise"}},
+                      margin={"l": 120, "r": 120, "t": 70, "b": 40}, title={"text": "Competency profile"},
                       legend={"orientation": "h"})
     return fig
+
+
+def _two_lines(label: str, width: int = 17) -> str:
+    """An already escaped label broken at a space near the middle, so axis labels stay inside a narrow chart."""
+    if len(label) <= width or " " not in label:
+        return label
+    middle = len(label) // 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return f"{label[:cut]}<br>{label[cut + 1:]}"
 
 
 def progress_figure(points: Sequence[tuple[datetime, str, float]],

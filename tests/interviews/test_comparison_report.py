@@ -64,3 +64,13 @@ def test_pdf_report_reads_back_with_names_ratings_and_charts(tmp_path):
     images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout
     if shutil.which("chromium"):
         assert images.count("png") + images.count("image") >= 2, images
+
+
+def test_radar_labels_are_escaped_and_broken_onto_two_lines_to_fit():
+    from interviews.charts import radar_figure
+
+    comp = compare_candidates(["Zoë Łukasiewicz", "王小明"], CARDS)
+    fig = radar_figure(comp, {"data_quality": "Data <b>quality</b> and labelling", "inference_deployment": "Infer"})
+    labels = list(fig.data[0].theta)
+    assert labels[0] == "Data &lt;b&gt;quality&lt;/b&gt;<br>and labelling"
+    assert labels[1] == "Infer"
