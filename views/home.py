@@ -17,7 +17,8 @@ cols[0].markdown("#### Interviewers\nRun a kit of questions with rubric points, 
                  "guide. Type notes; the studio shows which rubric points they cover and what to ask next.")
 cols[1].markdown("#### Candidates\nPractise alone: answer a question, see which rubric points you covered, compare "
                  "with a model answer, then optimise a real ONNX detector in the lab.")
-cols[2].markdown("#### Hiring managers\nCompare scorecards across candidates and interviewers and export them.")
+cols[2].markdown("#### Hiring managers\nFollow candidates through the pipeline, open every scorecard with its evidence, "
+                 "compare candidates side by side, calibrate interviewers, decide, and export a committee report.")
 
 user = current_user()
 if user:
