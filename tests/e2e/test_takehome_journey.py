@@ -4,6 +4,7 @@ the manager reads the report card once the background grading is done."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -88,7 +89,7 @@ def test_manager_creates_candidate_submits_manager_reads_the_card(browser, takeh
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(submission))
     expect(page.get_by_text("submission.zip")).to_be_visible()
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_text("Version 1 received and kept.")).to_be_visible()
+    expect(page.get_by_text("Version 1 received (submission.zip) and kept.")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "takehome_candidate_uploaded.png"), full_page=True)
     context.close()
@@ -121,7 +122,7 @@ def test_a_fork_bomb_submission_gets_a_clear_line_and_the_app_stays_up(browser, 
     context, page = signed_in(browser, takehome_app.url, CANDIDATE)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(hostile))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_text("received and kept.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Version \d+ received \(.+\) and kept\."))).to_be_visible()
     context.close()
 
     context, page = signed_in(browser, takehome_app.url, MANAGER)
