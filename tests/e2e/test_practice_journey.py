@@ -54,6 +54,7 @@ def test_candidate_practises_two_questions_and_reopens_the_first_from_history(pa
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name=second_prompt[:40]).first).to_be_visible()
     timer = page.get_by_role("spinbutton", name="Timer per answer (minutes; 0 = no timer)")
+    expect(timer).to_have_count(1)  # during a rerun the previous run's box can still be on the page for a moment
     timer.fill("2")
     timer.press("Enter")
     expect(page.get_by_text("Time left", exact=False).first).to_be_visible()
