@@ -69,7 +69,7 @@ def test_manager_compares_three_decides_and_reads_the_pdf(manager_page, screensh
     open_screen(page, "Pipeline", "Pipeline")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "manager_pipeline.png"), full_page=True)
-    with page.expect_download() as info:
+    with page.expect_download(timeout=180_000) as info:  # built on the click; slow when the machine is busy
         page.get_by_role("button", name="Per question (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert {r["candidate"] for r in rows} >= {CASEY, ELI, GUS}
@@ -91,7 +91,7 @@ def test_manager_compares_three_decides_and_reads_the_pdf(manager_page, screensh
     page.get_by_role("button", name="Build the committee PDF").click()
     download_button = page.get_by_role("button", name="Download the committee PDF")
     expect(download_button).to_be_visible(timeout=120_000)
-    with page.expect_download() as info:
+    with page.expect_download(timeout=180_000) as info:  # built on the click; slow when the machine is busy
         download_button.click()
     target = tmp_path / "committee.pdf"
     info.value.save_as(target)
