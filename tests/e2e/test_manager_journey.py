@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import Page, expect
 
 from tests.e2e.server import running_app
@@ -64,14 +65,28 @@ def pick(page: Page, name: str) -> None:
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is installed by make test")
+def download(page, button, tries: int = 3) -> Path:
+    """Click a download button until the browser receives the file: a click that lands while the page is still
+    redrawing (a rerun) can be swallowed, which a person would answer by clicking again."""
+    for attempt in range(tries):
+        expect(button).to_be_enabled(timeout=60_000)
+        try:
+            with page.expect_download(timeout=60_000) as info:
+                button.click()
+            return Path(info.value.path())
+        except PlaywrightTimeoutError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_manager_compares_three_decides_and_reads_the_pdf(manager_page, screenshot_dir, tmp_path):
     page = manager_page
     open_screen(page, "Pipeline", "Pipeline")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "manager_pipeline.png"), full_page=True)
-    with page.expect_download(timeout=180_000) as info:  # built on the click; slow when the machine is busy
-        page.get_by_role("button", name="Per question (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    csv_path = download(page, page.get_by_role("button", name="Per question (CSV)"))
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
     assert {r["candidate"] for r in rows} >= {CASEY, ELI, GUS}
     assert all(r["rating"] in {"1", "2", "3", "4"} and r["question_id"] for r in rows)
 
