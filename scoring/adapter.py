@@ -8,12 +8,16 @@ clause that only shares words with a point does not. Pairs come from :mod:`scori
 train splits (labelled evidence spans where the rows have them), the bank's "listen for" examples, and SciEntsBank's
 train split read where it lies (skipped when absent). Dev and test splits are never read.
 
-Why an adapter and not the transformer layers: a contrastive fine-tune of the two-layer cut itself ran at about ten
-seconds per batch of 32 pairs on this shared 2-core machine (load 15-25), over an hour per epoch; the adapter trains
-in under a minute on embeddings computed once, and it is what the measurements in BENCHMARKS.md used.
+Why an adapter and not the transformer layers: a contrastive fine-tune of the two-layer cut's own layers (word
+embeddings frozen, the same losses, 6,619 pairs, 3 epochs) was tried on a quiet machine: about 100 s an epoch, and on
+the blind dev questions F1 0.806 against 0.804 for this adapter, with the classifier refitted on the train split
+either way. Too little gain for a 7 MB weight delta and a second ONNX export, so the adapter stayed.
 
 The embeddings are computed once with the served encoder, so training takes seconds on the CPU; the result is
-deterministic (fixed seed, one thread) and small (about 0.6 MB), so it is committed. :class:`AdaptedEncoder` applies
+deterministic (fixed seed, one thread) and small (about 0.6 MB), so it is committed. Deterministic on one kind of
+CPU: ONNX Runtime's int8 kernels differ between AVX2-only and AVX-512 VNNI processors, and the adapter trained from
+the same commit on the two differed by up to 0.0025 in a weight (same decisions on the blind test split); the
+committed one was trained on an AVX2-only AMD EPYC. :class:`AdaptedEncoder` applies
 it; :func:`scoring.embedder.get_encoder` does so when the adapter was trained on the encoder it loaded.
 """
 
@@ -45,11 +49,24 @@ class AdaptedEncoder:
         self.dim = self.matrix.shape[0]
         self.name = f"{getattr(inner, 'name', type(inner).__name__)}+adapter"
         self.version = f"{getattr(inner, 'version', 'unknown')}-{_digest(self.matrix)}"
+        if hasattr(inner, "encode_with_tokens"):
+            self.encode_with_tokens = self._encode_with_tokens
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        rows = np.asarray(self.inner.encode(texts), dtype=np.float32) @ self.matrix.T
+    def _map(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.float32) @ self.matrix.T
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         return (rows / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._map(self.inner.encode(texts))
+
+    def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The inner encoder's sentence and content-token vectors, both mapped through the adapter."""
+        rows, tokens = self.inner.encode_with_tokens(texts)
+        if not tokens:
+            return self._map(rows), []
+        mapped = self._map(np.vstack(tokens))  # one product for all texts, then cut back into texts
+        return self._map(rows), np.split(mapped, np.cumsum([len(t) for t in tokens])[:-1])
 
 
 def _digest(matrix: np.ndarray) -> str:

@@ -194,30 +194,50 @@ def run_mohler(data: Path, encoder, semeval_model) -> dict:
 
 
 class _DiskCache:
-    """Keep the encodings of the benchmark texts under <cache_dir>/asag/ so that a second run skips the model."""
+    """Keep the encodings of the benchmark texts (sentence and content-token vectors) under <cache_dir>/asag/ so
+    that a second run skips the model."""
 
     def __init__(self, encoder, folder: Path) -> None:
         self.inner, self.dim, self.name = encoder, encoder.dim, getattr(encoder, "name", "encoder")
         # keyed by the export's digest too, so a rebuilt or different encoder never reads another one's vectors
         self.path = folder / f"embeddings-{self.name}-{getattr(encoder, 'version', 'unknown')}.npz"
-        self.rows: dict[str, np.ndarray] = {}
+        self.rows: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self.dirty = False
+        self.gives_tokens = hasattr(encoder, "encode_with_tokens")
         if self.path.exists():
             with np.load(self.path, allow_pickle=False) as data:
-                self.rows = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+                if "token_counts" in data or not self.gives_tokens:  # a file from before token vectors is redone
+                    tokens = np.split(data["tokens"], np.cumsum(data["token_counts"])[:-1]) \
+                        if "token_counts" in data else [None] * len(data["texts"])
+                    self.rows = dict(zip(data["texts"].tolist(), zip(data["vectors"], tokens), strict=True))
 
-    def encode(self, texts):
+    def encode_with_tokens(self, texts) -> tuple[np.ndarray, list[np.ndarray] | None]:
         missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
         if missing:
-            self.rows.update(zip(missing, self.inner.encode(missing), strict=True))
+            if self.gives_tokens:
+                vectors, tokens = self.inner.encode_with_tokens(missing)
+                tokens = [np.asarray(t, dtype=np.float16) for t in tokens]
+            else:
+                vectors, tokens = self.inner.encode(missing), [None] * len(missing)
+            self.rows.update(zip(missing, zip(vectors, tokens), strict=True))
             self.dirty = True
-        return np.stack([self.rows[t] for t in texts]) if len(texts) else np.zeros((0, self.dim), np.float32)
+        if not len(texts):
+            return np.zeros((0, self.dim), np.float32), ([] if self.gives_tokens else None)
+        return np.stack([self.rows[t][0] for t in texts]), \
+            ([self.rows[t][1] for t in texts] if self.gives_tokens else None)
+
+    def encode(self, texts):
+        return self.encode_with_tokens(texts)[0]
 
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             texts = list(self.rows)
-            np.savez(self.path, texts=np.array(texts), vectors=np.stack([self.rows[t] for t in texts]))
+            extra = {}
+            if self.gives_tokens:
+                extra = {"tokens": np.vstack([self.rows[t][1] for t in texts]).astype(np.float16),  # half the disk
+                         "token_counts": np.array([len(self.rows[t][1]) for t in texts])}
+            np.savez(self.path, texts=np.array(texts), vectors=np.stack([self.rows[t][0] for t in texts]), **extra)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,9 @@ POINTS = (
     "Quantises to INT8 with a calibration set drawn from production frames and compares per-class recall",
 )
 
+PROMPT = ("A detector runs at 11 FPS on a Jetson Orin Nano and the product needs 30 FPS from one 1080p camera. "
+          "How do you get there?")  # the question asked: the matcher reads what the note adds to it
+
 NOTE = (
     "Candidate opened by asking what the current 11 fps number actually measures, which was a good sign. "
     "Said they would profile on the Orin itself before changing anything, with tegrastats running and simple "
@@ -114,15 +117,18 @@ def run(backend: str | None, repeat: int) -> dict:
     for i in range(repeat):
         matcher._point_groups.cache_clear()
         encoder = CachedEncoder(inner)
-        _timed(times, "cold", lambda: matcher.analyse_rubric(NOTE, BENCH_POINTS, encoder=encoder))
+        _timed(times, "cold", lambda: matcher.analyse_rubric(NOTE, BENCH_POINTS, encoder=encoder,
+                                                                           prompt=PROMPT))
         edited = NOTE.replace(sentences[i % len(sentences)].text, sentences[i % len(sentences)].text + f" ({i})")
-        _timed(times, "one_sentence_changed", lambda: matcher.analyse_rubric(edited, BENCH_POINTS, encoder=encoder))
+        _timed(times, "one_sentence_changed", lambda: matcher.analyse_rubric(edited, BENCH_POINTS, encoder=encoder,
+                                                                                           prompt=PROMPT))
         fresh = CachedEncoder(inner)
         matcher.warm_points(BENCH_POINTS, encoder=fresh)
-        _timed(times, "points_cached", lambda: matcher.analyse_rubric(NOTE, BENCH_POINTS, encoder=fresh))
+        _timed(times, "points_cached", lambda: matcher.analyse_rubric(NOTE, BENCH_POINTS, encoder=fresh,
+                                                                                    prompt=PROMPT))
         if i < max(3, repeat // 8):
             text = long_text[:100_000 + i]
-            _timed(times, "long_text_cut", lambda: matcher.analyse_rubric(text, BENCH_POINTS,
+            _timed(times, "long_text_cut", lambda: matcher.analyse_rubric(text, BENCH_POINTS, prompt=PROMPT,
                                                                           encoder=CachedEncoder(inner)))
     from scoring.glossary import get_glossary
     from settings import get_settings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.features import FEATURES
+from scoring.features import FEATURES, LOCATOR_INPUTS, Locator
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "matcher_model.json"
 
@@ -39,6 +39,7 @@ class Classifier:
     intercept: float
     threshold: float = 0.5
     info: dict = field(default_factory=dict, compare=False)
+    locator: Locator | None = field(default=None, compare=False)  # where the evidence shown lies
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         if features.shape[0] == 0:
@@ -48,19 +49,29 @@ class Classifier:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
     def to_json(self) -> str:
-        return json.dumps({
+        data = {
             "features": list(self.features), "mean": self.mean.round(8).tolist(), "scale": self.scale.round(8).tolist(),
             "coef": self.coef.round(8).tolist(), "intercept": round(float(self.intercept), 8),
             "threshold": round(float(self.threshold), 4), "info": self.info,
-        }, indent=1) + "\n"
+        }
+        if self.locator is not None:
+            data["locator"] = {"inputs": list(LOCATOR_INPUTS), "mean": self.locator.mean.round(8).tolist(),
+                               "scale": self.locator.scale.round(8).tolist(),
+                               "coef": self.locator.coef.round(8).tolist()}
+        return json.dumps(data, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Classifier":
         data = json.loads(text)
         if tuple(data["features"]) != FEATURES:
             raise ModelError("the matcher model was trained on other features; run `python -m scoring.train`")
+        locator = None
+        if "locator" in data:
+            if tuple(data["locator"]["inputs"]) != LOCATOR_INPUTS:
+                raise ModelError("the evidence locator was fitted on other inputs; run `python -m scoring.train`")
+            locator = Locator(*(np.array(data["locator"][k]) for k in ("mean", "scale", "coef")))
         return cls(tuple(data["features"]), np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
-                   float(data["intercept"]), float(data["threshold"]), data.get("info", {}))
+                   float(data["intercept"]), float(data["threshold"]), data.get("info", {}), locator)
 
 
 @lru_cache(maxsize=4)

@@ -16,8 +16,10 @@ Back ends, picked by the ``VIS_EMBEDDER`` setting:
 - ``auto`` (default): ``onnx-int8-l2`` when it is built, else ``onnx-int8``, else ``onnx``, else ``torch``.
   The classifier is fitted on features from this default.
 
-Every back end is wrapped in a bounded LRU cache keyed by the text, so re-matching a note after one sentence changed
-encodes only that sentence. Nothing is loaded at import time; :func:`get_encoder` builds the process-wide encoder once,
+The ONNX back ends also give, from the same pass, each text's content-token vectors (``encode_with_tokens``: the
+contextual vectors of its word pieces, without [CLS]/[SEP], punctuation and stopwords), which the matcher's token
+alignment feature reads. Every back end is wrapped in a bounded LRU cache keyed by the text, so re-matching a note
+after one sentence changed encodes only that sentence. Nothing is loaded at import time; :func:`get_encoder` builds the process-wide encoder once,
 under a lock, and it is safe to share between threads.
 """
 
@@ -84,6 +86,17 @@ def _normalise(rows: np.ndarray) -> np.ndarray:
     return (rows / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
+def content_tokens(tokens: Sequence[str]) -> list[int]:
+    """Positions of the word pieces that carry content: not [CLS] or [SEP], not punctuation, not a stopword."""
+    from scoring.glossary import STOPWORDS
+
+    return [i for i, t in enumerate(tokens) if t and t not in _SPECIAL and any(ch.isalnum() for ch in t)
+            and t.lower() not in STOPWORDS]
+
+
+_SPECIAL = frozenset({"[CLS]", "[SEP]", "[PAD]", "[UNK]"})
+
+
 def _file_version(folder: Path, file: str) -> str:
     """A short digest of the export, from the build manifest (so caches of encodings never outlive a rebuild)."""
     import json
@@ -119,16 +132,27 @@ class OnnxEncoder:
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
+        vocab = tokenizer.get_vocab()
+        pieces = [""] * (max(vocab.values()) + 1)
+        for piece, index in vocab.items():
+            pieces[index] = piece
+        self._content = np.zeros(len(pieces), dtype=bool)  # by token id: does the piece carry content
+        self._content[content_tokens(pieces)] = True
         self.dim = DIM
         self.name = spec.name
         self.version = _file_version(folder, spec.file)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_with_tokens(texts)[0]
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The sentence vectors and, from the same pass, each text's content-token vectors (see content_tokens)."""
         if len(texts) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32), []
         encodings = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        tokens: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
         for start in range(0, len(order), BATCH_SIZE):
             chunk = order[start:start + BATCH_SIZE]
             width = max(len(encodings[i].ids) for i in chunk)
@@ -143,7 +167,11 @@ class OnnxEncoder:
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             out[chunk] = pooled
-        return _normalise(out)
+            content = self._content[ids] & (mask == 1)  # (rows, width), row-major like hidden[content]
+            rows = np.split(_normalise(hidden[content]), np.cumsum(content.sum(axis=1))[:-1])
+            for row, i in enumerate(chunk):
+                tokens[i] = rows[row]
+        return _normalise(out), tokens
 
 
 class TorchEncoder:
@@ -171,42 +199,68 @@ class TorchEncoder:
 
 
 class CachedEncoder:
-    """Wraps an encoder with a bounded, thread-safe LRU cache keyed by the exact text."""
+    """Wraps an encoder with a bounded, thread-safe LRU cache keyed by the exact text.
+
+    When the inner encoder gives content-token vectors too (``encode_with_tokens``), one pass fills both and
+    :meth:`encode_with_tokens` reads both from the same entry. A full cache holds about 8,192 x (1.5 KB + 1.5 KB per
+    content token): some 60-100 MB for clause-sized texts. float16 would halve that, but converting back on every
+    match cost more than the token alignment's own product.
+    """
 
     def __init__(self, inner: Encoder, *, maxsize: int = CACHE_SIZE) -> None:
         self.inner = inner
         self.dim = inner.dim
         self.name = getattr(inner, "name", type(inner).__name__)
         self.maxsize = maxsize
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self._lock = threading.Lock()
         self.misses = 0  # texts actually sent to the inner encoder (for tests and benchmarks)
+        self.gives_tokens = hasattr(inner, "encode_with_tokens")
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        found: dict[str, np.ndarray] = {}
+    def _entries(self, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        found: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         with self._lock:
             for text in texts:
-                row = self._cache.get(text)
-                if row is not None:
+                entry = self._cache.get(text)
+                if entry is not None:
                     self._cache.move_to_end(text)
-                    found[text] = row
+                    found[text] = entry
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            rows = self.inner.encode(missing)
+            if self.gives_tokens:
+                rows, tokens = self.inner.encode_with_tokens(missing)
+            else:
+                rows, tokens = self.inner.encode(missing), [None] * len(missing)
             with self._lock:
                 self.misses += len(missing)
-                for text, row in zip(missing, rows, strict=True):
+                for text, row, token_rows in zip(missing, rows, tokens, strict=True):
                     row = np.array(row, dtype=np.float32)
                     row.setflags(write=False)
-                    found[text] = row
-                    self._cache[text] = row
+                    if token_rows is not None:
+                        token_rows = np.array(token_rows, dtype=np.float32)
+                        token_rows.setflags(write=False)
+                    found[text] = self._cache[text] = (row, token_rows)
                     self._cache.move_to_end(text)
                 while len(self._cache) > self.maxsize:
                     self._cache.popitem(last=False)
+        return found
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+        found = self._entries(texts)
+        return np.stack([found[t][0] for t in texts]).astype(np.float32, copy=False)
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """The sentence vectors and each text's content-token vectors (rows L2-normalised), from one look-up; the
+        token vectors are None when the inner encoder gives none."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), ([] if self.gives_tokens else None)
+        found = self._entries(texts)
+        vectors = np.stack([found[t][0] for t in texts]).astype(np.float32, copy=False)
+        return vectors, ([found[t][1] for t in texts] if self.gives_tokens else None)
 
     def clear(self) -> None:
         with self._lock:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.labelled import LabelledRow, RowsError, load_labelled, read_jsonl, resolve
+from scoring.labelled import LabelledRow, RowsError, load_labelled, overlaps, read_jsonl, resolve
 from scoring.train import f1_score
 
 EvaluationError = RowsError  # the old name, kept for callers
@@ -58,7 +58,7 @@ def _match(row: LabelledRow, encoder, classifier):
 
 def _overlaps(span: tuple[int, int] | None, truth: tuple[tuple[int, int], ...]) -> bool:
     """The quoted span overlaps one of the labelled evidence spans."""
-    return span is not None and any(span[0] < end and start < span[1] for start, end in truth)
+    return span is not None and overlaps(*span, truth)
 
 
 def _point_label(row: LabelledRow, index: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,12 +28,51 @@ FEATURES: tuple[str, ...] = (
     "cos_example",  # best cosine between a clean clause and the point or one of its "listen for" examples
     "lex_example",  # best share of the content words of the point or of one example found in one clean clause
     "rubric_mean",  # mean of cos_example over the whole rubric: how much of the rubric the text engages with at all
+    "lex_novel",  # best share, in one clean clause, of the point's content words that the question itself does not use
+    "novelty",  # share of the evidence clause's own terms that are not the question's: more than an echo of the prompt
+    "tok_text",  # token alignment: the point's content tokens, each matched to its closest token of the clean text
 )
+# Question demoting (Mohler et al. 2011; Sultan et al. 2016): a weak answer that repeats the question's words ("the
+# Orin has a powerful GPU, 16 GB is a lot of memory") shares them with the rubric too; the last two features read only
+# what the answer adds to the question. Without a question both fall back to the plain figures (lex_clean, 1.0).
 # A point without examples has cos_example == cos_clean and lex_example == lex_clean.
+# tok_text is BERTScore's recall (Zhang et al. 2020) over the contextual token vectors of the same encoder pass: the
+# mean, over the point's content tokens (or one example's), of the best cosine to any token of a clean clause. It
+# credits a point whose parts are said in different clauses, or in other words, where one sentence vector dilutes
+# them. Without token vectors (an encoder that gives none) it falls back to cos_example, a clause taken as one token.
 LEXICAL_RELEVANCE = 0.5  # where the evidence lies: the clause maximising cosine + this * share of the point's words
 # Negated and name-drop clauses (and hedged or misstated ones, which count as name-drops here) never count as evidence: they are masked out of every feature, and how close they
 # came is deliberately not an input, so that no learned weight can turn "never checked X" into evidence for X.
 # The matcher asks the counterfactual instead (trust_negated / trust_name_drops) to explain a rejection.
+
+
+LOCATOR_INPUTS: tuple[str, ...] = (
+    "cos_point",  # cosine between the clause and the point
+    "cos_example",  # ... and the closest of the point's "listen for" examples (-1 without examples)
+    "cos_best",  # the larger of the two
+    "lex_point",  # share of the point's content words in the clause
+    "lex_example",  # best share of one example's content words in the clause
+    "lex_novel",  # share of the point's words that the question does not use, found in the clause
+    "gap_cos",  # cos_best minus the best cos_best of any clean clause (0 for the closest clause)
+    "gap_lex",  # the same for the larger lexical share
+    "margin",  # how much better the clause fits this point than any other point of the rubric
+    "clause_terms",  # log(1 + terms in the clause)
+    "novelty",  # share of the clause's terms that the question does not use
+    "tok_clause",  # token alignment of the point to the clause (BERTScore recall; cos_best without token vectors)
+)
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Which clean clause holds a point's evidence: a linear score over LOCATOR_INPUTS, fitted by scoring.train on
+    the labelled evidence spans. It only moves the evidence shown; the features (and so coverage) never use it."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+
+    def score(self, inputs: np.ndarray) -> np.ndarray:
+        return ((inputs - self.mean) / self.scale) @ self.coef
 
 
 @dataclass(frozen=True)
@@ -43,6 +83,58 @@ class Evidence:
     clean_pair: bool  # the best clean evidence is the clause with its successor
     negated: int | None
     name_drop: int | None
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """Content-token vectors (rows L2-normalised) from the encoder pass that gave the sentence vectors: one matrix per
+    clause, and per point a tuple of matrices (the point's own tokens, then each example's)."""
+
+    clauses: Sequence[np.ndarray]
+    points: Sequence[Sequence[np.ndarray]]
+
+    @cached_property
+    def _variants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(the point that owns each non-empty variant, where its tokens start in the stacked rows, how many)."""
+        variants = [(j, len(v)) for j, vs in enumerate(self.points) for v in vs if len(v)]
+        owners = np.array([j for j, _ in variants], dtype=int)
+        sizes = np.array([n for _, n in variants], dtype=int)
+        return owners, np.cumsum(np.append(0, sizes[:-1])).astype(int), sizes
+
+    @cached_property
+    def sims(self) -> np.ndarray:
+        """Cosine of every variant token (rows) with every clause token (columns), computed once per match."""
+        rows = [v for vs in self.points for v in vs if len(v)]
+        cols = [c for c in self.clauses if len(c)]
+        if not rows or not cols:
+            return np.zeros((sum(len(r) for r in rows), sum(len(c) for c in cols)), dtype=np.float32)
+        return np.vstack(rows).astype(np.float32, copy=False) @ np.vstack(cols).astype(np.float32, copy=False).T
+
+    @cached_property
+    def column_clause(self) -> np.ndarray:
+        """The clause each column of :attr:`sims` belongs to."""
+        return np.repeat(np.arange(len(self.clauses)), [len(c) for c in self.clauses]).astype(int)
+
+
+def _token_alignment(tokens: TokenVectors, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BERTScore recall of each point against the clean text (n_points,) and against each clause (n_clauses,
+    n_points; 0 for a clause that is not clean): for each of the point's variants, the mean over its tokens of the best
+    cosine to a token of the text (or of the clause), and the best variant."""
+    n_points, n_clauses = len(tokens.points), len(tokens.clauses)
+    whole, per_clause = np.zeros(n_points), np.zeros((n_clauses, n_points))
+    owners, starts, sizes = tokens._variants
+    columns = clean[tokens.column_clause]
+    if not len(owners) or not columns.any():
+        return whole, per_clause
+    sims = tokens.sims[:, columns]
+    kept_of_column = tokens.column_clause[columns]
+    kept, first = np.unique(kept_of_column, return_index=True)  # clean clauses with tokens, and their first column
+    by_variant = np.add.reduceat(np.maximum.reduceat(sims, first, axis=1), starts, axis=0) / sizes[:, None]
+    np.maximum.at(whole, owners, np.add.reduceat(sims.max(axis=1), starts) / sizes)
+    best = np.zeros((n_points, len(kept)))
+    np.maximum.at(best, owners, by_variant)
+    per_clause[kept] = best.T
+    return whole, per_clause
 
 
 def _recall(groups: Sequence[frozenset[str]], terms: frozenset[str] | set[str]) -> float:
@@ -89,16 +181,25 @@ def compute_features(
     clause_vecs: np.ndarray,
     point_groups: Sequence[Sequence[frozenset[str]]],
     point_vecs: np.ndarray,
+    tokens: TokenVectors | None = None,
     *,
     trust_negated: bool = False,
     trust_name_drops: bool = False,
     examples: Sequence[PointExamples] | None = None,
+    prompt_terms: frozenset[str] = frozenset(),
+    locator: Locator | None = None,
+    locator_inputs: list | None = None,
 ) -> tuple[np.ndarray, list[Evidence]]:
     """Features (n_points, len(FEATURES)) and the evidence location of each point.
 
     ``trust_negated`` / ``trust_name_drops`` treat those clauses as clean: the matcher uses the counterfactual to say
     that a point would have counted but for a negation or a name-drop. ``examples`` holds each point's example
-    phrasings (their vectors and content groups), or None for no examples at all.
+    phrasings (their vectors and content groups), or None for no examples at all. ``prompt_terms`` are the terms of
+    the question asked (scoring.glossary.Glossary.text_terms), for the question-demoted features. ``locator`` picks
+    the evidence clause (else the clause maximising cosine + LEXICAL_RELEVANCE * word share); ``tokens`` gives
+    tok_text (else it is cos_example); when
+    ``locator_inputs`` is a list, (point index, LOCATOR_INPUTS per clause, clean mask, clause spans) is appended to it
+    per point.
     """
     n_points, n_clauses = len(point_groups), len(cues)
     feats = np.zeros((n_points, len(FEATURES)), dtype=np.float32)
@@ -108,6 +209,8 @@ def compute_features(
     if n_clauses == 0:
         feats[:, FEATURES.index("point_terms")] = [np.log1p(len(g)) for g in point_groups]
         feats[:, FEATURES.index("lex_example")] = 0.0
+        feats[:, FEATURES.index("novelty")] = 0.0
+        feats[:, FEATURES.index("tok_text")] = 0.0
         return feats, [Evidence(None, False, None, None) for _ in range(n_points)]
 
     negated = np.array([c.negated and not trust_negated for c in cues])
@@ -130,8 +233,19 @@ def compute_features(
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
     all_terms = frozenset().union(*[t for t, ok in zip(terms, clean, strict=True) if ok])
 
+    novel_terms = [t - prompt_terms for t in terms]
+    novelty = np.array([len(n) / len(t) if t else 0.0 for n, t in zip(novel_terms, terms, strict=True)])
+    clause_terms = np.log1p([len(t) for t in terms])
+    aligned, aligned_clauses = _token_alignment(tokens, clean) if tokens is not None else (None, None)
+    if n_points > 1:  # per clause, the best cosine to any *other* point: the top one, or the runner-up for the top
+        order = np.argsort(-sims, axis=1)
+        top, runner_up = sims[np.arange(n_clauses), order[:, 0]], sims[np.arange(n_clauses), order[:, 1]]
     for j, groups in enumerate(point_groups):
         lex = np.array([_recall(groups, t) for t in terms])
+        novel_groups = [g for g in groups if not g & prompt_terms]
+        novel_lex = np.array([_recall(novel_groups, t) for t in novel_terms]) if novel_groups and prompt_terms \
+            else lex
+        lex_novel = _masked_max(novel_lex, clean)[0] if novel_groups and prompt_terms else None
         example_sims, example_lex = _example_evidence(clause_vecs, terms, examples[j] if examples else None)
         best_sims, best_lex = np.maximum(sims[:, j], example_sims), np.maximum(lex, example_lex)
         relevance = best_sims + LEXICAL_RELEVANCE * best_lex
@@ -146,16 +260,30 @@ def compute_features(
         _, drop_best = _masked_max(relevance, dropped)
         margin = 0.0
         if best is not None and n_points > 1:
-            others = np.delete(sims[best], j)
-            margin = float(sims[best, j] - others.max())
-        use_pair = best_pair is not None and best is not None and cos_pair > sims[best, j] + 0.05 and \
-            best_pair in (best, best - 1)
+            margin = float(sims[best, j] - (runner_up[best] if order[best, 0] == j else top[best]))
+        shown = best
+        if (locator is not None or locator_inputs is not None) and best is not None:
+            fit = sims[:, j] - np.where(order[:, 0] == j, runner_up, top) if n_points > 1 else np.zeros(n_clauses)
+            inputs = np.column_stack([
+                sims[:, j], example_sims, best_sims, lex, example_lex, novel_lex,
+                best_sims - best_sims[clean].max(), best_lex - best_lex[clean].max(), fit, clause_terms, novelty,
+                best_sims if aligned_clauses is None else aligned_clauses[:, j]])
+            if locator_inputs is not None:
+                locator_inputs.append((j, inputs, clean.copy(), [(c.clause.start, c.clause.end) for c in cues]))
+            if locator is not None:
+                _, shown = _masked_max(locator.score(inputs), clean)
+        use_pair = best_pair is not None and shown is not None and cos_pair > sims[shown, j] + 0.05 and \
+            best_pair in (shown, shown - 1)
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
             lex_clean, lex_sentence, _recall(groups, all_terms), cos_clean * lex_sentence, margin,
             np.log1p(len(groups)), cos_example, lex_example, 0.0,
+            lex_clean if lex_novel is None else lex_novel, 0.0 if best is None else float(novelty[best]),
+            cos_example,
         )
-        start = best_pair if use_pair else best
+        start = best_pair if use_pair else shown
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best))
     feats[:, FEATURES.index("rubric_mean")] = feats[:, FEATURES.index("cos_example")].mean()
+    if aligned is not None:
+        feats[:, FEATURES.index("tok_text")] = aligned
     return feats, evidence

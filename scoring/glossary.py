@@ -187,7 +187,14 @@ class Glossary:
         def repl(m: re.Match[str]) -> str:
             raw = m.group(0)
             expansion = self._expansion(raw.rstrip("."))
-            return expansion if expansion else raw
+            if expansion:
+                return expansion
+            if "/" in raw:  # shorthand joins with slashes ("p50/p95/p99", "TRT/ONNX"): expand each part
+                parts = raw.split("/")
+                expanded = [self._expansion(part.rstrip(".")) if part else "" for part in parts]
+                if any(expanded):
+                    return " / ".join(e or part for e, part in zip(expanded, parts, strict=True) if e or part)
+            return raw
 
         return _TOKEN.sub(repl, text)
 

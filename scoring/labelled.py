@@ -75,6 +75,11 @@ def bank_questions(bank_dir: Path | None = None) -> dict[str, object]:
     return {q.id: q for q in bank.questions}
 
 
+def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the text between ``start`` and ``end`` overlaps one of the labelled evidence ``spans``."""
+    return any(start < e and s < end for s, e in spans)
+
+
 def _as_spans(value) -> tuple[tuple[int, int], ...]:
     """``[start, end]`` or a list of them, as a tuple of valid spans (anything else is ignored)."""
     items = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]

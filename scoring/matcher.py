@@ -24,7 +24,7 @@ from scoring import embedder
 from scoring.classifier import Classifier, load_classifier
 from scoring.cues import read_cues, spread_remarks
 from scoring.embedder import Encoder
-from scoring.features import Evidence, PointExamples, compute_features
+from scoring.features import Evidence, PointExamples, TokenVectors, compute_features
 from scoring.glossary import get_glossary
 from scoring.segment import split_clauses, truncate
 from settings import get_settings
@@ -111,6 +111,12 @@ def _point_groups(text: str) -> tuple[frozenset[str], ...]:
     return tuple(get_glossary().content_groups(text))
 
 
+@lru_cache(maxsize=256)
+def _prompt_terms(prompt: str | None) -> frozenset[str]:
+    """The terms of the question asked, for the question-demoted features (none without a question)."""
+    return frozenset(get_glossary().text_terms(prompt)) if prompt else frozenset()
+
+
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -135,15 +141,23 @@ def _prepare(clauses, points: Sequence[str | RubricPointLike], encoder: Encoder)
     texts = [_point_text(p) for p in points]
     examples = [_point_examples(p) for p in points]
     flat = [e for ex in examples for e in ex]
-    vectors = np.asarray(encoder.encode([glossary.expand(c.text) for c in clauses] +
-                                        [glossary.expand(t) for t in texts + flat]), dtype=np.float32)
+    inputs = [glossary.expand(c.text) for c in clauses] + [glossary.expand(t) for t in texts + flat]
+    if hasattr(encoder, "encode_with_tokens"):  # content-token vectors from the same pass, for tok_text
+        vectors, token_rows = encoder.encode_with_tokens(inputs)
+    else:
+        vectors, token_rows = encoder.encode(inputs), None
+    vectors = np.asarray(vectors, dtype=np.float32)
     n, m = len(clauses), len(texts)
-    per_point, start = [], n + m
+    per_point, start, tokens = [], n + m, None
     for ex in examples:
         per_point.append(PointExamples(vectors[start:start + len(ex)], tuple(_point_groups(e) for e in ex))
                          if ex else None)
         start += len(ex)
-    return (cues, vectors[:n], [_point_groups(t) for t in texts], vectors[n:n + m]), \
+    if token_rows is not None:
+        starts = np.cumsum([n + m] + [len(ex) for ex in examples])
+        tokens = TokenVectors(token_rows[:n], [(token_rows[n + j], *token_rows[starts[j]:starts[j + 1]])
+                                               for j in range(m)])
+    return (cues, vectors[:n], [_point_groups(t) for t in texts], vectors[n:n + m], tokens), \
         (per_point if flat else None)
 
 
@@ -157,8 +171,10 @@ def warm_points(points: Sequence[str | RubricPointLike], *, encoder: Encoder | N
 
 
 def featurise(text: str, points: Sequence[str | RubricPointLike], *, encoder: Encoder | None = None,
-              max_chars: int | None = None) -> np.ndarray:
-    """The classifier's input for each point (used to train and evaluate the classifier)."""
+              max_chars: int | None = None, prompt: str | None = None, locator_inputs: list | None = None) -> np.ndarray:
+    """The classifier's input for each point (used to train and evaluate the classifier).
+
+    With ``locator_inputs`` (a list), the evidence locator's inputs are appended to it per point (scoring.train)."""
     used, _ = truncate(text, max_chars or get_settings().max_text_chars)
     clauses = split_clauses(used)
     if not clauses or not points:
@@ -166,7 +182,8 @@ def featurise(text: str, points: Sequence[str | RubricPointLike], *, encoder: En
         feats, _ = compute_features([], np.zeros((0, 1)), groups, np.zeros((0, 1)))
         return feats
     work, examples = _prepare(clauses, points, encoder or embedder.get_encoder())
-    feats, _ = compute_features(*work, examples=examples)
+    feats, _ = compute_features(*work, examples=examples, prompt_terms=_prompt_terms(prompt),
+                                locator_inputs=locator_inputs)
     return feats
 
 
@@ -188,17 +205,19 @@ def _read_input(text: str, n_points: int, max_chars: int) -> tuple[str, bool, li
     return used, truncated, clauses, notices
 
 
-def _counterfactuals(work, examples, covered: np.ndarray, classifier: Classifier) -> dict:
+def _counterfactuals(work, examples, covered: np.ndarray, classifier: Classifier, prompt_terms: frozenset[str]) -> dict:
     """Probabilities had negated clauses, or name-drop clauses, counted as evidence (only when that could matter)."""
     cues = work[0]
     out: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
     if covered.all():
         return out
     if any(c.negated for c in cues):
-        f, ev = compute_features(*work, trust_negated=True, examples=examples)
+        f, ev = compute_features(*work, trust_negated=True, examples=examples, prompt_terms=prompt_terms,
+                                 locator=classifier.locator)
         out[NEGATED] = (classifier.probability(f), ev)
     if any(c.unreliable for c in cues):
-        f, ev = compute_features(*work, trust_name_drops=True, examples=examples)
+        f, ev = compute_features(*work, trust_name_drops=True, examples=examples, prompt_terms=prompt_terms,
+                                 locator=classifier.locator)
         out[NAME_DROP] = (classifier.probability(f), ev)
     return out
 
@@ -220,8 +239,12 @@ def analyse_rubric(
     encoder: Encoder | None = None,
     classifier: Classifier | None = None,
     max_chars: int | None = None,
+    prompt: str | None = None,
 ) -> RubricMatch:
-    """Match ``text`` against ``points`` and say what was cut or odd about the input."""
+    """Match ``text`` against ``points`` and say what was cut or odd about the input.
+
+    ``prompt`` is the question asked, when there is one: what the text merely echoes of it counts for less.
+    """
     used, truncated, clauses, notices = _read_input(text, len(points), max_chars or get_settings().max_text_chars)
     ids = [None if isinstance(p, str) else p.id for p in points]
     if not clauses:
@@ -230,10 +253,11 @@ def analyse_rubric(
 
     classifier = classifier or load_classifier()
     work, examples = _prepare(clauses, points, encoder or embedder.get_encoder())
-    feats, evidence = compute_features(*work, examples=examples)
+    prompt_terms = _prompt_terms(prompt)
+    feats, evidence = compute_features(*work, examples=examples, prompt_terms=prompt_terms, locator=classifier.locator)
     probs = classifier.probability(feats)
     covered = probs >= classifier.threshold
-    counterfactual = _counterfactuals(work, examples, covered, classifier)
+    counterfactual = _counterfactuals(work, examples, covered, classifier, prompt_terms)
     matches = []
     for j in range(len(points)):
         span, snippet = _span(used, clauses, evidence[j].clean, evidence[j].clean_pair)
@@ -282,9 +306,13 @@ def match_question(
     encoder: Encoder | None = None,
     classifier: Classifier | None = None,
 ) -> QuestionMatch:
-    """Match against a question's rubric and suggest a 1-4 rating with the question's guide for that rating."""
+    """Match against a question's rubric and suggest a 1-4 rating with the question's guide for that rating.
+
+    A question that has a ``prompt`` (the bank's do) passes it on: what the text merely echoes of it counts for less.
+    """
     rubric = list(question.rubric)
-    result = analyse_rubric(text, rubric, encoder=encoder, classifier=classifier)
+    result = analyse_rubric(text, rubric, encoder=encoder, classifier=classifier,
+                            prompt=getattr(question, "prompt", None))
     weights = [_weight(p) for p in rubric]
     must = [m.covered for m, w in zip(result.matches, weights, strict=True) if w == "must"]
     nice = [m.covered for m, w in zip(result.matches, weights, strict=True) if w != "must"]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scoring.labelled import overlaps
 from scoring.train import DATA_DIR, held_out_questions, load_rows
 
 PROJECT_TRAIN = (DATA_DIR / "labelled_train.jsonl", DATA_DIR / "blind_train.jsonl")
@@ -31,7 +32,7 @@ Pair = tuple[str, str, int]
 def _best_clause(clauses, sims: np.ndarray, j: int, spans) -> int:
     """The clause closest to point ``j``, among those inside the labelled evidence spans when there are any."""
     if spans:
-        inside = [k for k, c in enumerate(clauses) if any(c.start < e and s < c.end for s, e in spans)]
+        inside = [k for k, c in enumerate(clauses) if overlaps(c.start, c.end, spans)]
         if inside:
             return max(inside, key=lambda k: sims[k, j])
     return int(np.argmax(sims[:, j]))

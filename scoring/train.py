@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +54,12 @@ def load_rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def featurise_rows(rows: list, encoder=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def featurise_rows(rows: list, encoder=None, evidence: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and the row index of every labelled (text, point) pair.
 
     ``rows`` are scoring.labelled.LabelledRow (matched as the product does) or plain dicts (their point strings).
+    With ``evidence`` (a list), one (LOCATOR_INPUTS of the clean clauses, 0/1 inside the labelled evidence) pair is
+    appended to it for every covered point that has labelled evidence: the evidence locator's training rows.
     """
     from scoring.labelled import resolve
     from scoring.matcher import featurise
@@ -64,12 +67,60 @@ def featurise_rows(rows: list, encoder=None) -> tuple[np.ndarray, np.ndarray, np
     xs, ys, owners = [], [], []
     for k, row in enumerate(rows):
         row = resolve(row, {}) if isinstance(row, dict) else row
-        feats = featurise(row.text, row.points, encoder=encoder)
+        collected: list | None = [] if evidence is not None and row.evidence else None
+        feats = featurise(row.text, row.points, encoder=encoder, prompt=getattr(row.question, "prompt", None),
+                          locator_inputs=collected)
+        if collected:
+            evidence.extend(_evidence_rows(row, collected))
         xs.append(feats[list(row.labelled)])
         ys.extend(1 if j in row.covered else 0 for j in row.labelled)
         owners.extend([k] * len(row.labelled))
     x = np.vstack(xs) if xs else np.zeros((0, len(FEATURES)))
     return x, np.array(ys), np.array(owners)
+
+
+def _evidence_rows(row, collected: list) -> list[tuple[np.ndarray, np.ndarray]]:
+    from scoring.labelled import overlaps
+
+    out = []
+    for j, inputs, clean, clause_spans in collected:
+        spans = row.evidence.get(j)
+        if j not in row.covered or not spans or not clean.any():
+            continue
+        inside = np.array([overlaps(start, end, spans) for start, end in clause_spans])
+        if inside[clean].any():
+            out.append((inputs[clean], inside[clean].astype(int)))
+    return out
+
+
+MIN_EVIDENCE_POINTS = 50
+
+
+def fit_locator(evidence: list[tuple[np.ndarray, np.ndarray]], c: float = 0.1):
+    """The evidence locator: a logistic regression telling labelled evidence clauses from the other clean clauses.
+
+    None (the matcher then shows the clause closest in meaning and words) with fewer than MIN_EVIDENCE_POINTS
+    labelled points, or when no point had a clean clause outside its evidence to learn from."""
+    from sklearn.linear_model import LogisticRegression
+
+    from scoring.features import Locator
+
+    if len(evidence) < MIN_EVIDENCE_POINTS:
+        return None
+    x = np.vstack([inputs for inputs, _ in evidence])
+    y = np.concatenate([labels for _, labels in evidence])
+    if y.min() == y.max():
+        return None
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale < 1e-9, 1.0, scale)
+    model = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y)
+    return Locator(mean, scale, model.coef_[0].astype(np.float64))
+
+
+def locator_top1(locator, evidence: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Share of points whose highest-scoring clause lies inside the labelled evidence."""
+    hits = [labels[int(np.argmax(locator.score(inputs)))] for inputs, labels in evidence]
+    return float(np.mean(hits)) if hits else 0.0
 
 
 def f1_score(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
@@ -180,16 +231,20 @@ def main(argv: list[str] | None = None) -> int:
                              use_bank=not args.plain)
     except ValueError as exc:
         parser.error(str(exc))
-    x, y, owners = featurise_rows(rows)
+    evidence: list = []
+    x, y, owners = featurise_rows(rows, evidence=evidence)
     groups = np.array([rows[k].question_id for k in owners])
     c, threshold, cv_f1 = select(x, y, groups)
+    locator = fit_locator(evidence)
     from scoring.embedder import get_encoder
 
     files = sorted({p.name for p in (args.data or default_training_files())})
     info = {"trained_on": files, "sources": sorted({r.source for r in rows}), "bank_rubrics": not args.plain,
             "embedder": getattr(get_encoder(), "name", "?"), "pairs": int(len(y)),
-            "questions": int(len(set(groups.tolist()))), "C": c, "cv_f1": round(cv_f1, 4)}
-    model = fit(x, y, c, threshold, info)
+            "questions": int(len(set(groups.tolist()))), "C": c, "cv_f1": round(cv_f1, 4),
+            "evidence_points": len(evidence),
+            "evidence_top1_train": round(locator_top1(locator, evidence), 4) if locator else None}
+    model = replace(fit(x, y, c, threshold, info), locator=locator)
     args.out.write_text(model.to_json(), encoding="utf-8")
     print(json.dumps(info))
     return 0

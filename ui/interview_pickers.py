@@ -131,7 +131,8 @@ def _start_form(svc, viewer, page: str, candidate_id: int) -> None:
             except DomainError as exc:
                 st.error(inert(str(exc)))
                 return
-            st.session_state[f"{page}.interview"] = created.id
+            # The picker may already be drawn in this run (the candidate has other interviews), and Streamlit
+            # refuses a write to a drawn widget's state; the URL opens the new one on the rerun, before it is drawn.
             st.query_params["interview"] = str(created.id)
             st.rerun()
 

@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     identity = worker_identity()
     logging.getLogger(__name__).info("queue %s on %s (%s), lease %.0f s", args.queue, queue.url.split("?")[0],
                                      identity["hostname"], queue.lease_s)
+    if args.parent_pid is not None and os.getppid() != args.parent_pid:
+        logging.getLogger(__name__).info("the parent process %d is gone: not starting", args.parent_pid)
+        return 0
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(queue, stop, args.parent_pid), daemon=True)
     watcher.start()
@@ -48,8 +51,12 @@ def _watch(queue, stop: threading.Event, parent: int | None) -> None:
     while True:
         if parent is not None and os.getppid() != parent:
             log.info("the parent process %d is gone: stopping", parent)
-            os.kill(os.getpid(), signal.SIGINT)  # the consumer's graceful stop
-            return
+            # The consumer's graceful stop. Repeated until the consumer has returned: a signal that arrives before
+            # the consumer has put in its handlers can be lost (seen once in a CI run on a loaded machine).
+            while True:
+                os.kill(os.getpid(), signal.SIGINT)
+                if stop.wait(1.0):
+                    return
         try:
             queue.announce_worker()
             for job_id in queue.reap_stale():

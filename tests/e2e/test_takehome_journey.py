@@ -4,7 +4,6 @@ the manager reads the report card once the background grading is done."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -15,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lab.takehome import create_takehome, write_reference_submission
-from lab.takehome_store import list_takehomes
+from lab.takehome_store import list_submissions, list_takehomes
 from tests.e2e.server import REPO, running_app
 
 PASSWORD = "a long test password 42"
@@ -119,10 +118,14 @@ def test_a_fork_bomb_submission_gets_a_clear_line_and_the_app_stays_up(browser, 
     if not list_takehomes(root, candidate_id=takehome_app.candidate_id):  # this test may run alone
         create_takehome(candidate_name=CANDIDATE, candidate_id=takehome_app.candidate_id, root=root,
                         sizes={"train": 8, "val": 4, "test": 12})
+    takehome_id = list_takehomes(root, candidate_id=takehome_app.candidate_id)[-1].id
+    version = len(list_submissions(takehome_id, root)) + 1  # the line for an earlier version is already on screen
     context, page = signed_in(browser, takehome_app.url, CANDIDATE)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(hostile))
+    expect(page.get_by_text("hostile.zip")).to_be_visible()
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Version \d+ received \(.+\) and kept\."))).to_be_visible()
+    expect(page.get_by_text(f"Version {version} received (hostile.zip) and kept.")).to_be_visible()
+    assert list_submissions(takehome_id, root)[-1].version == version
     context.close()
 
     context, page = signed_in(browser, takehome_app.url, MANAGER)

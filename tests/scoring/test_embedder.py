@@ -58,11 +58,46 @@ def test_cache_empty_input():
 
 
 def test_cache_rows_are_read_only():
-    cached = CachedEncoder(CountingEncoder())
-    cached.encode(["x"])
-    row = cached._cache["x"]
+    cached = CachedEncoder(TokenCountingEncoder())
+    cached.encode(["x y"])
+    row, tokens = cached._cache["x y"]
     with pytest.raises(ValueError):
         row[0] = 5.0
+    with pytest.raises(ValueError):
+        tokens[0, 0] = 5.0
+
+
+class TokenCountingEncoder(CountingEncoder):
+    """Gives one token vector per word, as the ONNX encoder gives one per content word piece."""
+
+    def encode_with_tokens(self, texts):
+        vectors = self.encode(texts)
+        tokens = [np.array([[len(w), 1.0, 0.0, 0.0] for w in t.split()], dtype=np.float32).reshape(-1, 4)
+                  for t in texts]
+        return vectors, [t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9) for t in tokens]
+
+
+def test_one_pass_fills_sentence_and_token_vectors():
+    inner = TokenCountingEncoder()
+    cached = CachedEncoder(inner)
+    cached.encode(["two words", "one"])
+    vectors, tokens = cached.encode_with_tokens(["one", "two words", "three more words"])
+    assert inner.calls == [["two words", "one"], ["three more words"]]  # nothing encoded twice
+    assert vectors.shape == (3, 4) and [t.shape for t in tokens] == [(1, 4), (2, 4), (3, 4)]
+    assert tokens[0].dtype == np.float32
+    np.testing.assert_allclose(vectors[0], cached.encode(["one"])[0])
+
+
+def test_an_encoder_without_token_vectors_says_so():
+    cached = CachedEncoder(CountingEncoder())
+    vectors, tokens = cached.encode_with_tokens(["alpha"])
+    assert vectors.shape == (1, 4) and tokens is None
+    assert cached.encode_with_tokens([])[0].shape == (0, 4)
+
+
+def test_content_tokens_leave_out_markers_punctuation_and_stopwords():
+    tokens = ["[CLS]", "the", "model", "was", "quant", "##ised", "to", "int", "##8", ",", "-", "[SEP]"]
+    assert [tokens[i] for i in embedder.content_tokens(tokens)] == ["model", "quant", "##ised", "int", "##8"]
 
 
 def test_cache_thread_safe():
@@ -220,6 +255,43 @@ def test_asag_cache_is_never_shared_between_encoders(tmp_path):
     other = _DiskCache(second, tmp_path)
     other.encode(["alpha"])
     assert second.calls == [["alpha"]] and other.path != cache.path
+
+
+def test_asag_cache_keeps_token_vectors_and_redoes_a_file_without_them(tmp_path):
+    from scoring.asag import _DiskCache
+
+    plain, tokens = CountingEncoder(), TokenCountingEncoder()
+    for encoder in (plain, tokens):
+        encoder.name, encoder.version = "onnx-int8-l2", "aaaa"
+    old = _DiskCache(plain, tmp_path)
+    old.encode(["alpha beta"])
+    old.save()  # a file from an encoder without token vectors
+    cache = _DiskCache(tokens, tmp_path)
+    vectors, rows = cache.encode_with_tokens(["alpha beta", "gamma"])
+    assert tokens.calls == [["alpha beta", "gamma"]]  # the old file had no token vectors: encoded again
+    cache.save()
+    again = _DiskCache(tokens, tmp_path)
+    vectors2, rows2 = again.encode_with_tokens(["gamma", "alpha beta"])
+    assert len(tokens.calls) == 1  # read back from disk, token vectors included
+    assert [r.shape for r in rows2] == [(1, 4), (2, 4)]
+    np.testing.assert_allclose(rows2[1], rows[0], atol=1e-3)
+    np.testing.assert_allclose(vectors2[0], vectors[1])
+
+
+@pytest.mark.slow
+def test_token_vectors_come_from_the_same_pass_as_the_sentence_vectors():
+    from scoring.build import build
+
+    folder = build(log=lambda _m: None)
+    encoder = embedder.load_encoder("onnx-int8-l2", folder=folder)
+    texts = ["calibrated the INT8 engine on 500 images", "the INT8 engine", "the and of", ""]
+    vectors, tokens = encoder.encode_with_tokens(texts)
+    np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-6)
+    assert [len(t) for t in tokens[2:]] == [0, 0]  # stopwords only, and nothing: no content tokens
+    assert len(tokens[0]) > len(tokens[1]) > 0
+    np.testing.assert_allclose(np.linalg.norm(tokens[0], axis=1), 1.0, atol=1e-5)
+    best = (tokens[1] @ tokens[0].T).max(axis=1)  # "int", "##8", "engine" in another sentence
+    assert (best > 0.6).all(), best
 
 
 @pytest.mark.slow

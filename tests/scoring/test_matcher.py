@@ -77,11 +77,20 @@ def test_name_drop_is_rejected_with_reason(fake_encoder, clf):
     ("Thinks you re-measure accuracy on the device after quantisation only for fp16.", MISSTATED),
     ("Not sure, maybe re-measures accuracy on the device after quantisation?", HEDGED),
     ("Re-measures accuracy on the device after quantisation. Only when prompted.", HEDGED),
+    ("Maybe we re-measure accuracy on the device after quantisation.", HEDGED),
+    ("I think you could re-measure accuracy on the device after quantisation.", HEDGED),
+    ("We might also re-measure accuracy on the device after quantisation.", HEDGED),
 ])
 def test_hedges_and_misconceptions_are_rejected_with_reason(fake_encoder, clf, text, reason):
     m = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)[1]
     assert not m.covered and m.reason == reason
     assert "accuracy on the device" in m.evidence and text[m.span[0]:m.span[1]] == m.evidence
+
+
+def test_a_confident_probably_is_still_evidence(fake_encoder, clf):
+    m = match_rubric("I think the drop came from calibration, so I re-measured accuracy on the device after quantisation,"
+                     " probably twice.", POINTS, encoder=fake_encoder, classifier=clf)[1]
+    assert m.covered and m.reason is None
 
 
 def test_points_can_be_objects(fake_encoder, clf):
@@ -185,6 +194,109 @@ def test_features_on_hand_built_vectors():
     assert dict(zip(FEATURES, trusted[0], strict=True))["lex_clean"] == pytest.approx(1.0)
 
 
+def test_token_alignment_reads_the_clean_clauses_token_by_token():
+    from scoring.cues import ClauseCues
+    from scoring.features import LOCATOR_INPUTS, TokenVectors
+    from scoring.segment import Clause
+
+    def cue(text, sentence, negated=False):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(), frozenset(), negated, False)
+
+    x, y, z = np.eye(3, dtype=np.float32)
+    # the point has two content tokens (x, y); one clause says x, a negated clause says y, another clause says y
+    clauses = [cue("says x", 0), cue("never y", 1, negated=True), cue("says y", 2)]
+    clause_vecs = np.array([[0.6, 0.0, 0.8], [0.0, 0.6, 0.8], [0.0, 0.6, 0.8]], dtype=np.float32)
+    point_vecs = np.array([[0.7071, 0.7071, 0.0]], dtype=np.float32)
+    groups = [[frozenset({"p"})]]
+    tokens = TokenVectors([x[None], y[None], y[None]], [(np.stack([x, y]),)])
+    both = dict(zip(FEATURES, compute_features(clauses, clause_vecs, groups, point_vecs, tokens)[0][0], strict=True))
+    assert both["tok_text"] == pytest.approx(1.0)  # x and y each found, in different clauses
+    assert both["cos_clean"] < 0.5  # where each clause's own vector is far from the point
+    tokens = TokenVectors([x[None], y[None], z[None]], [(np.stack([x, y]),)])
+    negated = dict(zip(FEATURES, compute_features(clauses, clause_vecs, groups, point_vecs, tokens)[0][0],
+                       strict=True))
+    assert negated["tok_text"] == pytest.approx(0.5)  # the negated clause's y is no evidence
+    collected = []
+    compute_features(clauses, clause_vecs, groups, point_vecs, tokens, locator_inputs=collected)
+    per_clause = collected[0][1][:, LOCATOR_INPUTS.index("tok_clause")]
+    assert per_clause.tolist() == pytest.approx([0.5, 0.0, 0.0])
+    without = dict(zip(FEATURES, compute_features(clauses, clause_vecs, groups, point_vecs)[0][0], strict=True))
+    assert without["tok_text"] == without["cos_example"]  # an encoder without token vectors: a clause is one token
+
+
+def test_question_demoting_reads_only_what_the_answer_adds_to_the_question():
+    from scoring.cues import ClauseCues
+    from scoring.segment import Clause
+
+    def cue(text, sentence, terms):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(terms), frozenset(), False, False)
+
+    echo = [cue("the orin has a powerful gpu", 0, ("orin", "powerful", "gpu"))]
+    point = [[frozenset({"nvdec"}), frozenset({"gpu"}), frozenset({"decode"})]]  # "decodes on NVDEC, resizes on the GPU"
+    vecs, point_vecs = np.array([[1.0, 0.0]], dtype=np.float32), np.array([[1.0, 0.0]], dtype=np.float32)
+    plain = dict(zip(FEATURES, compute_features(echo, vecs, point, point_vecs)[0][0], strict=True))
+    demoted = dict(zip(FEATURES, compute_features(echo, vecs, point, point_vecs,
+                                                  prompt_terms=frozenset({"orin", "gpu", "camera"}))[0][0], strict=True))
+    assert plain["lex_novel"] == plain["lex_clean"] == pytest.approx(1 / 3) and plain["novelty"] == 1.0
+    assert demoted["lex_novel"] == 0.0  # "gpu" came from the question: not what the point adds to it
+    assert demoted["novelty"] == pytest.approx(1 / 3)  # the clause only adds "powerful"
+    assert demoted["lex_clean"] == plain["lex_clean"]  # the other features are unchanged
+
+
+def test_evidence_locator_moves_only_the_evidence_shown():
+    from scoring.cues import ClauseCues
+    from scoring.features import LOCATOR_INPUTS, Locator
+    from scoring.segment import Clause
+
+    def cue(text, sentence, terms=()):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(terms), frozenset(), False, False)
+
+    clauses = [cue("generic", 0, ("a",)), cue("specific", 1)]
+    # clause 0 shares point 0's word but fits point 1 better; clause 1 fits point 0 better than any other point
+    clause_vecs = np.array([[0.8, 0.6, 0.0], [0.9, 0.0, 0.436]], dtype=np.float32)
+    point_vecs = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0]], dtype=np.float32)
+    groups = [[frozenset({"a"})], [frozenset({"b"})]]
+    plain_feats, plain = compute_features(clauses, clause_vecs, groups, point_vecs)
+    margin_only = np.zeros(len(LOCATOR_INPUTS))
+    margin_only[LOCATOR_INPUTS.index("margin")] = 1.0
+    locator = Locator(np.zeros(len(LOCATOR_INPUTS)), np.ones(len(LOCATOR_INPUTS)), margin_only)
+    collected = []
+    feats, located = compute_features(clauses, clause_vecs, groups, point_vecs, locator=locator,
+                                      locator_inputs=collected)
+    assert plain[0].clean == 0 and (located[0].clean, located[0].clean_pair) == (1, False)
+    assert np.array_equal(feats, plain_feats)  # coverage never depends on where the evidence is shown
+    assert [j for j, *_ in collected] == [0, 1] and collected[0][1].shape == (2, len(LOCATOR_INPUTS))
+
+
+def test_classifier_json_keeps_its_locator():
+    clf = load_classifier()
+    assert clf.locator is not None and clf.locator.coef.shape == (len(__import__("scoring.features").features
+                                                                      .LOCATOR_INPUTS),)
+    again = Classifier.from_json(clf.to_json())
+    assert np.allclose(again.locator.coef, clf.locator.coef) and again.to_json() == clf.to_json()
+
+
+def test_match_question_passes_the_question_asked(monkeypatch):
+    import scoring.matcher as matcher
+
+    seen = []
+    real = matcher.compute_features
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("prompt_terms"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(matcher, "compute_features", spy)
+
+    @dataclass(frozen=True)
+    class Asked(Question):
+        prompt: str = "How would you ship a detector to a Jetson?"
+
+    match_question("Built a TensorRT FP16 engine on the Jetson.", Asked(tuple(Point(f"p{i}", t, "must")
+                                                                            for i, t in enumerate(POINTS)), Guide()))
+    assert seen and {"detector", "ship"} <= seen[0]  # the terms of the question asked reach the features
+
+
 def test_shipped_classifier_loads_and_is_monotone_in_evidence():
     clf = load_classifier()
     assert clf.features == FEATURES and 0 < clf.threshold < 1
@@ -193,7 +305,8 @@ def test_shipped_classifier_loads_and_is_monotone_in_evidence():
     for name, value in (("cos_clean", 0.8), ("cos_pair", 0.8), ("cos_sentence", 0.8), ("lex_clean", 0.8),
                         ("lex_sentence", 0.8), ("lex_text", 0.8), ("cos_x_lex", 0.64),
                         ("cos_example", 0.8), ("lex_example", 0.8),  # never below cos_clean / lex_clean
-                        ("rubric_mean", 0.8)):  # a one-point rubric: the mean of cos_example is its own
+                        ("rubric_mean", 0.8),  # a one-point rubric: the mean of cos_example is its own
+                        ("lex_novel", 0.8), ("novelty", 0.8)):
         strong[0, FEATURES.index(name)] = value
     assert clf.probability(strong)[0] > clf.threshold > clf.probability(weak)[0]
 

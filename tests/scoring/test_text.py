@@ -47,6 +47,8 @@ def test_nothing_readable_gives_no_clauses(text):
 
 def test_abbreviation_inside_sentence_is_not_a_boundary():
     assert len(split_clauses("Uses e.g. TensorRT vs ONNX Runtime for the engine")) == 1
+    assert [c.text for c in split_clauses("Timed e2e incl. NMS, approx. 30 ms. Then tuned")] == \
+        ["Timed e2e incl. NMS", "approx. 30 ms", "Then tuned"]
 
 
 def test_truncate_at_word_boundary():
@@ -68,6 +70,13 @@ def test_glossary_expands_shorthand(glossary):
                    "weight decay", "frames per second"):
         assert phrase in expanded
     assert glossary.expand("a map of the site") == "a map of the site"  # "map" is only mAP when written so
+
+
+def test_glossary_expands_each_part_of_slash_joined_shorthand(glossary):
+    expanded = glossary.expand("reports p50/p95/p99, TRT/ONNX")
+    for phrase in ("50th percentile", "95th percentile", "99th percentile", "TensorRT / ONNX"):
+        assert phrase in expanded
+    assert glossary.expand("and/or 1/2 of it") == "and/or 1/2 of it"  # nothing to expand: left as written
 
 
 def test_point_content_groups_skip_phrasing_words(glossary):

@@ -208,3 +208,23 @@ def test_no_status_emoji_in_pages_or_renderers():
     files = [root / "app.py", *sorted((root / "ui").glob("*.py")), *sorted((root / "views").glob("*.py"))]
     found = [f"{f.name}: {e}" for f in files for e in STATUS_EMOJI if e in f.read_text(encoding="utf-8")]
     assert not found
+
+
+def test_a_second_interview_with_the_same_candidate_starts_and_opens(setup):
+    """The interview picker is on screen when the candidate already has one: starting another must not touch the
+    picker's state after it is drawn (Streamlit refuses that), and the new interview opens."""
+    from interviews.db import session_scope
+    from interviews.schedule import list_interviews
+
+    ivy = setup["ivy"]
+    at = open_notes(ivy, setup["a"])
+    assert at.selectbox(key="interview.interview").value == setup["a"]
+    at.button(key="interview.start").click().run()
+    assert not at.exception, at.exception
+    with session_scope(services().sessions) as session:
+        ids = sorted(i.id for i in list_interviews(session, viewer=ivy.identity))
+    newest = ids[-1]
+    assert newest not in (setup["a"], setup["b"])
+    assert at.query_params["interview"] == [str(newest)] or at.query_params["interview"] == str(newest)
+    assert at.selectbox(key="interview.interview").value == newest
+    assert at.radio(key=f"interview.question.{newest}").value is not None
