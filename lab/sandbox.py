@@ -297,7 +297,8 @@ def _classify(returncode: int, stderr: str, cgroups: JobCgroups) -> str | None:
             or "bad_alloc" in text:
         return "memory limit"
     if signum == signal.SIGXCPU or (signum == signal.SIGKILL and "cpu" in text):
-        return "cpu limit"
+        # out of CPU time while at the memory cap: thrashing in reclaim (swap, compressed memory) burnt it
+        return "memory limit" if cgroups.memory_cap_reached() else "cpu limit"
     if signum == signal.SIGXFSZ or "file too large" in text:
         return "file size limit"
     if "resource temporarily unavailable" in text or "blockingioerror" in text:

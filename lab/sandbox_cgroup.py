@@ -32,6 +32,7 @@ class JobCgroups:
     groups: list[Path] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
     memory_group: Path | None = None
+    memory_bytes: int = 0
     kill_file: Path | None = None
 
     def memory_oom_kills(self) -> int:
@@ -47,6 +48,33 @@ class JobCgroups:
             except OSError:
                 continue
         return 0
+
+    def memory_cap_reached(self) -> bool:
+        """Whether the job's memory reached its cap (False when unknown): a charge refused at the limit (v1
+        ``memory.failcnt``, v2 ``max`` events) or a peak within 2% of it. Where the kernel swaps or compresses memory,
+        a job at its cap can thrash in reclaim instead of being killed, and then runs out of CPU time first."""
+        group = self.memory_group
+        if group is None:
+            return False
+        counters = {"memory.failcnt": None, "memory.events": "max"}
+        for name, key in counters.items():
+            try:
+                text = (group / name).read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                parts = line.split()
+                if (key is None and len(parts) == 1 and parts[0].isdigit() and int(parts[0]) > 0) or \
+                        (len(parts) == 2 and parts[0] == key and parts[1].isdigit() and int(parts[1]) > 0):
+                    return True
+        for name in ("memory.max_usage_in_bytes", "memory.peak"):
+            try:
+                peak = int((group / name).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+            if self.memory_bytes and peak >= 0.98 * self.memory_bytes:
+                return True
+        return False
 
     def member_pids(self) -> set[int]:
         pids: set[int] = set()
@@ -168,7 +196,7 @@ def create_job_cgroups(name: str, *, memory_bytes: int, max_pids: int) -> JobCgr
         if _write(group / "memory.limit_in_bytes", str(memory_bytes)):
             _write(group / "memory.memsw.limit_in_bytes", str(memory_bytes))
             _write(group / "memory.swappiness", "0")
-            job.memory_group = group
+            job.memory_group, job.memory_bytes = group, memory_bytes
             job.layers.append(f"cgroup v1 memory.limit_in_bytes={memory_bytes // 2**20} MB")
     if "" in mounts and "" in own and (group := _make_group(mounts[""], own[""], name)):
         job.groups.append(group)
@@ -180,6 +208,7 @@ def create_job_cgroups(name: str, *, memory_bytes: int, max_pids: int) -> JobCgr
             job.layers.append(f"cgroup v2 pids.max={max_pids}")
         if _write(group / "memory.max", str(memory_bytes)):
             _write(group / "memory.swap.max", "0")
-            job.memory_group = job.memory_group or group
+            if job.memory_group is None:
+                job.memory_group, job.memory_bytes = group, memory_bytes
             job.layers.append(f"cgroup v2 memory.max={memory_bytes // 2**20} MB")
     return job

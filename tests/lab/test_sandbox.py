@@ -264,3 +264,28 @@ def test_without_root_the_sandbox_still_holds(tmp_path):
     assert result["stdout"].split()[0] == "4242" and result["stopped_by"] == "process limit"
     assert result["survivors"] == 0 and not any("uid" in layer or "cgroup" in layer for layer in result["layers"])
     assert "could not start" in result["unreachable"] and "Permission denied" in result["unreachable"]
+
+
+@pytest.mark.parametrize("files, reached", [
+    ({"memory.failcnt": "0\n", "memory.max_usage_in_bytes": "1048576\n"}, False),  # v1, far below the cap
+    ({"memory.failcnt": "17\n", "memory.max_usage_in_bytes": "1048576\n"}, True),  # v1, charges refused at the cap
+    ({"memory.failcnt": "0\n", "memory.max_usage_in_bytes": str(100 * 2**20)}, True),  # v1, peak at the cap
+    ({"memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n", "memory.peak": "4096\n"}, False),  # v2
+    ({"memory.events": "low 0\nhigh 0\nmax 3\noom 0\noom_kill 0\n", "memory.peak": "4096\n"}, True),  # v2
+    ({}, False),  # nothing readable: unknown is not evidence
+])
+def test_a_job_out_of_cpu_time_at_its_memory_cap_is_told_memory(tmp_path, files, reached):
+    """Where the kernel swaps or compresses memory, an allocating job at its cap can thrash in reclaim until its CPU
+    time runs out: the cgroup's counters say the cause was memory, and the report says so."""
+    import signal
+
+    from lab.sandbox import _classify
+    from lab.sandbox_cgroup import JobCgroups
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    job = JobCgroups(memory_group=tmp_path, memory_bytes=100 * 2**20)
+    assert job.memory_cap_reached() is reached
+    assert _classify(-signal.SIGXCPU, "", job) == ("memory limit" if reached else "cpu limit")
+    assert _classify(-signal.SIGXCPU, "", JobCgroups()) == "cpu limit"
+    assert _classify(1, "Traceback ...\nMemoryError\n", JobCgroups()) == "memory limit"
