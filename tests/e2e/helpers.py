@@ -65,3 +65,9 @@ def open_screen(page: Page, title: str) -> None:
 
 def sidebar_links(page: Page):
     return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink")
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished the rerun a click started."""
+    page.wait_for_timeout(400)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.helpers import open_screen, sign_in
+from tests.e2e.helpers import open_screen, settle, sign_in
 
 
 def test_search_open_and_reveal(page, app_url, screenshot_dir):
@@ -41,9 +41,3 @@ def test_search_open_and_reveal(page, app_url, screenshot_dir):
     expect(page.get_by_text("The model answer is hidden")).to_be_hidden()
     expect(page.locator('[data-testid="stAlertContentInfo"]')).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "bank_reveal.png"), full_page=True)
-
-
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished the rerun a click started."""
-    page.wait_for_timeout(400)
-    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)

@@ -10,7 +10,7 @@ import secrets
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import ensure_account, ensure_candidate, fill_sign_in, open_screen, sign_in
+from tests.e2e.helpers import ensure_account, ensure_candidate, fill_sign_in, open_screen, settle, sign_in
 
 KIT_TITLE = "Edge and embedded CV engineer"
 ANN_NAME, BEN_NAME = "Ann <b>Ace</b>", "Ben Bright"
@@ -41,12 +41,6 @@ def choose(page: Page, label: str, option: str) -> None:
             page.keyboard.press("Escape")
     wanted.click()
     settle(page)
-
-
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished the rerun a click started."""
-    page.wait_for_timeout(400)
-    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)
 
 
 def start_interview(page: Page, candidate: str) -> None:
