@@ -37,44 +37,32 @@ class JobCgroups:
 
     def memory_oom_kills(self) -> int:
         """How many processes the memory limit killed (0 when unknown)."""
-        if self.memory_group is None:
-            return 0
-        for name, key in (("memory.oom_control", "oom_kill"), ("memory.events", "oom_kill")):
-            try:
-                for line in (self.memory_group / name).read_text().splitlines():
-                    parts = line.split()
-                    if len(parts) == 2 and parts[0] == key:
-                        return int(parts[1])
-            except OSError:
-                continue
-        return 0
+        return max(self._counter("memory.oom_control", "oom_kill"), self._counter("memory.events", "oom_kill"))
 
     def memory_cap_reached(self) -> bool:
         """Whether the job's memory reached its cap (False when unknown): a charge refused at the limit (v1
         ``memory.failcnt``, v2 ``max`` events) or a peak within 2% of it. Where the kernel swaps or compresses memory,
         a job at its cap can thrash in reclaim instead of being killed, and then runs out of CPU time first."""
-        group = self.memory_group
-        if group is None:
-            return False
-        counters = {"memory.failcnt": None, "memory.events": "max"}
-        for name, key in counters.items():
-            try:
-                text = (group / name).read_text()
-            except OSError:
-                continue
-            for line in text.splitlines():
-                parts = line.split()
-                if (key is None and len(parts) == 1 and parts[0].isdigit() and int(parts[0]) > 0) or \
-                        (len(parts) == 2 and parts[0] == key and parts[1].isdigit() and int(parts[1]) > 0):
-                    return True
-        for name in ("memory.max_usage_in_bytes", "memory.peak"):
-            try:
-                peak = int((group / name).read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                continue
-            if self.memory_bytes and peak >= 0.98 * self.memory_bytes:
-                return True
-        return False
+        if self._counter("memory.failcnt") > 0 or self._counter("memory.events", "max") > 0:
+            return True
+        peak = max(self._counter("memory.max_usage_in_bytes"), self._counter("memory.peak"))
+        return bool(self.memory_bytes) and peak >= 0.98 * self.memory_bytes
+
+    def _counter(self, name: str, key: str | None = None) -> int:
+        """A number from the memory group: the file's only value, or the value on its ``key`` line (0 when unknown)."""
+        if self.memory_group is None:
+            return 0
+        try:
+            lines = (self.memory_group / name).read_text().splitlines()
+        except OSError:
+            return 0
+        for line in lines:
+            parts = line.split()
+            value = parts[0] if key is None and len(parts) == 1 else \
+                parts[1] if len(parts) == 2 and parts[0] == key else None
+            if value is not None and value.isdigit():
+                return int(value)
+        return 0
 
     def member_pids(self) -> set[int]:
         pids: set[int] = set()

@@ -71,3 +71,18 @@ def settle(page: Page) -> None:
     """Wait until Streamlit has finished the rerun a click started."""
     page.wait_for_timeout(400)
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)
+
+
+def click_until(page: Page, click, done, *, tries: int = 3, quick_ms: int = 5_000) -> None:
+    """``click()``, then ``done(timeout_ms)`` (an ``expect``). A click that lands while Streamlit redraws can be
+    swallowed, or a rerun can close the list it opened; a person clicks again, and so does this, up to ``tries``
+    times (each wait ``quick_ms``, the last 60 s)."""
+    for attempt in range(tries):
+        settle(page)
+        click()
+        try:
+            done(quick_ms if attempt < tries - 1 else 60_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import open_screen, settle, sign_in
+from tests.e2e.helpers import click_until, open_screen, sign_in
 
 
 def test_search_open_and_reveal(page, app_url, screenshot_dir):
@@ -28,16 +28,8 @@ def test_search_open_and_reveal(page, app_url, screenshot_dir):
     # A click that lands while the question's rerun is still redrawing can be swallowed (seen once in CI: the toggle
     # stayed off for 60 s); the toggle's own state says whether to click again, so a late click is never undone.
     reveal = page.get_by_role("switch", name="Reveal the model answer")
-    for attempt in range(3):
-        settle(page)
-        if not reveal.is_checked():
-            page.get_by_text("Reveal the model answer").click()
-        try:
-            expect(reveal).to_be_checked(timeout=10_000 if attempt < 2 else 60_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    click_until(page, lambda: reveal.is_checked() or page.get_by_text("Reveal the model answer").click(),
+                lambda ms: expect(reveal).to_be_checked(timeout=ms), quick_ms=10_000)
     expect(page.get_by_text("The model answer is hidden")).to_be_hidden()
     expect(page.locator('[data-testid="stAlertContentInfo"]')).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "bank_reveal.png"), full_page=True)

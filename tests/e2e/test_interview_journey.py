@@ -10,7 +10,8 @@ import secrets
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import ensure_account, ensure_candidate, fill_sign_in, open_screen, settle, sign_in
+from tests.e2e.helpers import (click_until, ensure_account, ensure_candidate, fill_sign_in, open_screen, settle,
+                               sign_in)
 
 KIT_TITLE = "Edge and embedded CV engineer"
 ANN_NAME, BEN_NAME = "Ann <b>Ace</b>", "Ben Bright"
@@ -29,16 +30,8 @@ def choose(page: Page, label: str, option: str) -> None:
     times."""
     box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
     wanted = page.get_by_role("option").filter(has_text=option).first
-    for attempt in range(3):
-        settle(page)
-        box.click()
-        try:
-            expect(wanted).to_be_visible(timeout=5_000 if attempt < 2 else 60_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
+    click_until(page, lambda: page.get_by_role("listbox").count() > 0 or box.click(),  # a list still open stays
+                lambda ms: expect(wanted).to_be_visible(timeout=ms))
     wanted.click()
     settle(page)
 
