@@ -37,6 +37,12 @@ class PointResult:
     probability: float
     span: tuple[int, int] | None  # character offsets of the evidence (or of the rejected mention) in the answer
     reason: str | None  # why a near miss did not count (scoring.matcher reasons)
+    spans: tuple[tuple[int, int], ...] = ()  # every quoted span in order (the matcher may quote two places)
+
+    @property
+    def quoted(self) -> tuple[tuple[int, int], ...]:
+        """The evidence spans shown: every quoted span, or the one span of an attempt stored before there were two."""
+        return self.spans or ((self.span,) if self.span else ())
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class Feedback:
 
     @property
     def evidence_spans(self) -> list[tuple[int, int]]:
-        return [p.span for p in self.points if p.covered and p.span]
+        return [span for p in self.points if p.covered for span in p.quoted]
 
     @property
     def flag_spans(self) -> list[tuple[int, int]]:
@@ -77,7 +83,8 @@ class Feedback:
     def analysis(self) -> list[dict]:
         """The JSON an attempt stores to rebuild this feedback."""
         return [{"index": p.index, "point_id": p.point_id, "covered": p.covered, "probability": p.probability,
-                 "span": list(p.span) if p.span else None, "reason": p.reason} for p in self.points]
+                 "span": list(p.span) if p.span else None, "spans": [list(s) for s in p.spans],
+                 "reason": p.reason} for p in self.points]
 
 
 def _guide(question: Question) -> tuple[str, str, str, str]:
@@ -99,8 +106,9 @@ def _build(question: Question, answer: str, rows: Sequence[dict], notices: Seque
             continue  # the bank's rubric changed since: that point is no longer there
         point = question.rubric[index]
         span = tuple(row["span"]) if row.get("span") else None
+        spans = tuple(tuple(s) for s in row.get("spans") or () if len(s) == 2)
         points.append(PointResult(index, str(row.get("point_id") or point.id), point.text, point.weight is Weight.must,
-                                  bool(row["covered"]), float(row["probability"]), span, row.get("reason")))
+                                  bool(row["covered"]), float(row["probability"]), span, row.get("reason"), spans))
         if row.get("reason") and not row["covered"] and span:
             flags.append(RedFlag(f"{FLAG_WORDS.get(row['reason'], row['reason'])}: {point.text}",
                                  answer[span[0]:span[1]], span))
@@ -114,7 +122,7 @@ def _build(question: Question, answer: str, rows: Sequence[dict], notices: Seque
 def feedback_for(question: Question, answer: str, result: QuestionMatch) -> Feedback:
     """The feedback for a fresh match of ``answer``."""
     rows = [{"index": m.index, "point_id": m.point_id, "covered": m.covered, "probability": m.probability,
-             "span": m.span, "reason": m.reason} for m in result.matches]
+             "span": m.span, "spans": m.spans, "reason": m.reason} for m in result.matches]
     return _build(question, answer, rows, result.notices)
 
 

@@ -57,7 +57,8 @@ class Classifier:
         if self.locator is not None:
             data["locator"] = {"inputs": list(LOCATOR_INPUTS), "mean": self.locator.mean.round(8).tolist(),
                                "scale": self.locator.scale.round(8).tolist(),
-                               "coef": self.locator.coef.round(8).tolist()}
+                               "coef": self.locator.coef.round(8).tolist(),
+                               "bias": round(float(self.locator.bias), 8)}
         return json.dumps(data, indent=1) + "\n"
 
     @classmethod
@@ -69,7 +70,8 @@ class Classifier:
         if "locator" in data:
             if tuple(data["locator"]["inputs"]) != LOCATOR_INPUTS:
                 raise ModelError("the evidence locator was fitted on other inputs; run `python -m scoring.train`")
-            locator = Locator(*(np.array(data["locator"][k]) for k in ("mean", "scale", "coef")))
+            locator = Locator(*(np.array(data["locator"][k]) for k in ("mean", "scale", "coef")),
+                              float(data["locator"].get("bias", 0.0)))
         return cls(tuple(data["features"]), np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
                    float(data["intercept"]), float(data["threshold"]), data.get("info", {}), locator)
 

@@ -9,8 +9,9 @@ Each line is ``{"text": str, "points": [str, ...], "covered": [int, ...]}`` (``c
 matches it, against the bank's rubric and its points' "listen for" examples (``--plain``: always the row's strings).
 
 Prints precision, recall and F1 over the labelled (text, point) pairs; F1 by ``quality`` and ``source``; the share of
-points credited on weak answers (``weak_credit_share``); evidence accuracy (the share of true positives whose quoted
-span overlaps the labelled evidence span, over those that have one); and the latency of matching one row (``p50_ms``,
+points credited on weak answers (``weak_credit_share``); evidence accuracy (the share of true positives one of whose
+quoted spans overlaps the labelled evidence span, over those that have one; also with the main quote alone, and the
+share of quotes that lie in the evidence); and the latency of matching one row (``p50_ms``,
 ``p95_ms``: model loaded, the row's text not yet seen; ``*_cached``: the same row again). ``--decisions`` reports
 agreement with the interviewers' stored decisions (the app's database, or URL).
 """
@@ -78,7 +79,7 @@ def evaluate(rows: list, *, encoder=None, classifier=None) -> dict:
     pairs, cold, warm, errors = [], [], [], []
     by_source: dict[str, list] = defaultdict(list)
     by_quality: dict[str, list] = defaultdict(list)
-    evidence_hits = evidence_checked = 0
+    evidence_hits = evidence_checked = main_hits = quotes = quotes_inside = two_quotes = 0
     for row in rows:
         start = time.perf_counter()
         matches = _match(row, encoder, classifier)
@@ -94,8 +95,14 @@ def evaluate(rows: list, *, encoder=None, classifier=None) -> dict:
             if row.quality:
                 by_quality[str(row.quality)].append((truth, guess))
             if truth and guess and j in row.evidence:
+                quoted = m.spans or ((m.span,) if m.span else ())
+                inside = [_overlaps(span, row.evidence[j]) for span in quoted]
                 evidence_checked += 1
-                evidence_hits += _overlaps(m.span, row.evidence[j])
+                evidence_hits += any(inside)
+                main_hits += _overlaps(m.span, row.evidence[j])
+                quotes += len(quoted)
+                quotes_inside += sum(inside)
+                two_quotes += len(quoted) > 1
             if truth != guess:
                 errors.append({"question_id": row.question_id, "text": row.text, "point": _point_label(row, j),
                                "truth": truth, "probability": m.probability, "evidence": m.evidence,
@@ -115,6 +122,10 @@ def evaluate(rows: list, *, encoder=None, classifier=None) -> dict:
         "weak_labelled_share": round(sum(t for t, _ in weak) / len(weak), 4) if weak else None,
         "evidence_accuracy": round(evidence_hits / evidence_checked, 4) if evidence_checked else None,
         "evidence_checked": evidence_checked,
+        # the same with the main quote alone; how many points quote two places; the share of quotes that are evidence
+        "evidence_accuracy_main_quote": round(main_hits / evidence_checked, 4) if evidence_checked else None,
+        "evidence_two_quotes_share": round(two_quotes / evidence_checked, 4) if evidence_checked else None,
+        "evidence_quote_precision": round(quotes_inside / quotes, 4) if quotes else None,
         "embedder": getattr(encoder, "name", type(encoder).__name__),
     }
     return {**report, "errors": errors}

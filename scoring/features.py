@@ -62,17 +62,26 @@ LOCATOR_INPUTS: tuple[str, ...] = (
 )
 
 
+LOCATOR_EVIDENCE = 0.5  # a second clause is quoted too when the locator's probability that it is evidence is this
+
+
 @dataclass(frozen=True)
 class Locator:
-    """Which clean clause holds a point's evidence: a linear score over LOCATOR_INPUTS, fitted by scoring.train on
-    the labelled evidence spans. It only moves the evidence shown; the features (and so coverage) never use it."""
+    """Which clean clauses hold a point's evidence: a logistic regression over LOCATOR_INPUTS, fitted by scoring.train
+    on the labelled evidence spans. The clause it rates highest is quoted, and a second one when the locator judges
+    that one evidence too (a point with two parts said in two places). It only moves the evidence shown; the
+    features (and so coverage) never use it."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
+    bias: float = 0.0
 
     def score(self, inputs: np.ndarray) -> np.ndarray:
-        return ((inputs - self.mean) / self.scale) @ self.coef
+        return ((inputs - self.mean) / self.scale) @ self.coef + self.bias
+
+    def probability(self, inputs: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.score(inputs), -40, 40)))
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class Evidence:
     clean_pair: bool  # the best clean evidence is the clause with its successor
     negated: int | None
     name_drop: int | None
+    also: int | None = None  # a second clean clause the locator judges evidence too (never part of the first quote)
 
 
 @dataclass(frozen=True)
@@ -271,7 +281,8 @@ def compute_features(
             if locator_inputs is not None:
                 locator_inputs.append((j, inputs, clean.copy(), [(c.clause.start, c.clause.end) for c in cues]))
             if locator is not None:
-                _, shown = _masked_max(locator.score(inputs), clean)
+                located = locator.probability(inputs)
+                _, shown = _masked_max(located, clean)
         use_pair = best_pair is not None and shown is not None and cos_pair > sims[shown, j] + 0.05 and \
             best_pair in (shown, shown - 1)
         feats[j] = (
@@ -282,7 +293,13 @@ def compute_features(
             cos_example,
         )
         start = best_pair if use_pair else shown
-        evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best))
+        also = None
+        if locator is not None and start is not None:
+            others = clean.copy()
+            others[start:start + (2 if use_pair else 1)] = False
+            p_also, also = _masked_max(located, others)
+            also = also if p_also >= LOCATOR_EVIDENCE else None
+        evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best, also))
     feats[:, FEATURES.index("rubric_mean")] = feats[:, FEATURES.index("cos_example")].mean()
     if aligned is not None:
         feats[:, FEATURES.index("tok_text")] = aligned

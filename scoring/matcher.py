@@ -66,9 +66,11 @@ class PointMatch:
     point_id: str | None
     covered: bool
     probability: float  # calibrated probability that the text covers the point
-    span: tuple[int, int] | None  # evidence (start, end) as character offsets into the original text
-    evidence: str  # the original text of that span ("" when there is none)
+    span: tuple[int, int] | None  # the main evidence (start, end) as character offsets into the original text
+    evidence: str  # the original text of every quoted span in text order, joined by " … " ("" when there is none)
     reason: str | None = None  # why a close candidate was rejected: NEGATED, NAME_DROP, HEDGED or MISSTATED
+    spans: tuple[tuple[int, int], ...] = ()  # every quoted span in text order: the main one, and for a covered
+    # point a second clause the evidence locator judges evidence too (a point whose parts are said in two places)
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,23 @@ def _looks_foreign(text: str) -> bool:
     return letters >= 20 and len(_LATIN.findall(text)) < 0.6 * letters
 
 
-def _span(text: str, clauses, start_index: int | None, pair: bool) -> tuple[tuple[int, int] | None, str]:
+QUOTE_GAP = " … "
+
+
+def _spans(text: str, clauses, start_index: int | None, pair: bool, also: int | None = None):
+    """(main span, every quoted span in text order, the quoted text): a clause, or two adjacent ones, and perhaps a
+    second clause elsewhere (joined to the main span when the two touch)."""
     if start_index is None:
-        return None, ""
-    start = clauses[start_index].start
-    end = clauses[min(start_index + (1 if pair else 0), len(clauses) - 1)].end
-    return (start, end), text[start:end]
+        return None, (), ""
+    last = min(start_index + (1 if pair else 0), len(clauses) - 1)
+    main = (clauses[start_index].start, clauses[last].end)
+    if also is None:
+        return main, (main,), text[main[0]:main[1]]
+    if also in (start_index - 1, last + 1):
+        main = (min(main[0], clauses[also].start), max(main[1], clauses[also].end))
+        return main, (main,), text[main[0]:main[1]]
+    spans = tuple(sorted([main, (clauses[also].start, clauses[also].end)]))
+    return main, spans, QUOTE_GAP.join(text[a:b] for a, b in spans)
 
 
 def _prepare(clauses, points: Sequence[str | RubricPointLike], encoder: Encoder):
@@ -260,12 +273,13 @@ def analyse_rubric(
     counterfactual = _counterfactuals(work, examples, covered, classifier, prompt_terms)
     matches = []
     for j in range(len(points)):
-        span, snippet = _span(used, clauses, evidence[j].clean, evidence[j].clean_pair)
+        found = evidence[j]
+        span, spans, snippet = _spans(used, clauses, found.clean, found.clean_pair, found.also if covered[j] else None)
         rejected = None if covered[j] else _rejection(j, work[0], counterfactual, classifier.threshold)
         if rejected:
-            span, snippet = _span(used, clauses, rejected[1], False)
+            span, spans, snippet = _spans(used, clauses, rejected[1], False)
         matches.append(PointMatch(j, ids[j], bool(covered[j]), round(float(probs[j]), 4), span, snippet,
-                                  rejected[0] if rejected else None))
+                                  rejected[0] if rejected else None, spans))
     return RubricMatch(tuple(matches), truncated, len(used), tuple(notices))
 
 

@@ -97,7 +97,8 @@ MIN_EVIDENCE_POINTS = 50
 
 
 def fit_locator(evidence: list[tuple[np.ndarray, np.ndarray]], c: float = 0.1):
-    """The evidence locator: a logistic regression telling labelled evidence clauses from the other clean clauses.
+    """The evidence locator: a logistic regression telling labelled evidence clauses from the other clean clauses
+    (its probability decides whether a second clause is quoted, so it keeps its intercept).
 
     None (the matcher then shows the clause closest in meaning and words) with fewer than MIN_EVIDENCE_POINTS
     labelled points, or when no point had a clean clause outside its evidence to learn from."""
@@ -114,7 +115,7 @@ def fit_locator(evidence: list[tuple[np.ndarray, np.ndarray]], c: float = 0.1):
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale < 1e-9, 1.0, scale)
     model = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y)
-    return Locator(mean, scale, model.coef_[0].astype(np.float64))
+    return Locator(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
 
 
 def locator_top1(locator, evidence: list[tuple[np.ndarray, np.ndarray]]) -> float:

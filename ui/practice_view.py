@@ -15,6 +15,7 @@ import streamlit as st
 from interviews.practice import MAX_ANSWER_CHARS, AttemptInfo
 from interviews.practice_feedback import Feedback, highlight_segments
 from question_bank.schema import Bank, Question
+from scoring.matcher import QUOTE_GAP
 from ui.components import KIND_LABELS, RATING_LABELS
 from ui.text import inert, plain
 
@@ -131,7 +132,7 @@ def coverage_section(feedback: Feedback, answer: str) -> None:
     for point in feedback.points:
         mark = ":green-badge[covered]" if point.covered else ":gray-badge[missing]"  # text: no emoji font needed
         weight = "must" if point.must else "nice"
-        quote = answer[point.span[0]:point.span[1]][:300] if point.covered and point.span else ""
+        quote = QUOTE_GAP.join(answer[a:b] for a, b in point.quoted)[:300] if point.covered else ""
         evidence = f"  \n:gray[evidence: “{inert(' '.join(quote.split()))}”]" if quote else ""
         st.markdown(f"{mark} **{inert(point.text)}** *({weight}, {point.probability:.0%})*{evidence}")
     missed = feedback.missed_must

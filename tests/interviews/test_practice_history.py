@@ -105,6 +105,10 @@ def test_feedback_flags_only_what_the_matcher_measured_and_rebuilds_the_same_way
     assert name_drop.quote == "We used TensorRT." and "name-drop only" in name_drop.label
     assert feedback.evidence_spans == [(18, 52)] and feedback.covered_ids == [question.rubric[1].id]
     assert feedback_from_analysis(question, "x" * 30, rows, max_chars=10).notices
+    # a point quoted in two places (stored by this version) highlights both; an older attempt, its one span
+    two = feedback_from_analysis(question, answer, [{**rows[1], "spans": [[0, 17], [18, 52]]}], max_chars=20_000)
+    assert two.evidence_spans == [(0, 17), (18, 52)] and two.points[0].span == (18, 52)
+    assert feedback_from_analysis(question, answer, two.analysis(), max_chars=20_000).points == two.points
 
 
 def test_highlight_segments_cover_the_text_in_order():

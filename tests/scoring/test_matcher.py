@@ -268,12 +268,54 @@ def test_evidence_locator_moves_only_the_evidence_shown():
     assert [j for j, *_ in collected] == [0, 1] and collected[0][1].shape == (2, len(LOCATOR_INPUTS))
 
 
+def test_locator_quotes_a_second_clause_only_when_it_judges_it_evidence():
+    from scoring.cues import ClauseCues
+    from scoring.features import LOCATOR_INPUTS, Locator
+    from scoring.segment import Clause
+
+    def cue(text, sentence, negated=False):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(), frozenset(), negated, False)
+
+    # one point; the locator reads only the cosine to the point: 0.9, 0.1, 0.7 and (negated) 0.95
+    clauses = [cue("a", 0), cue("b", 1), cue("c", 2), cue("d", 3, negated=True)]
+    clause_vecs = np.array([[0.9, 0.436], [0.1, 0.995], [0.7, 0.714], [0.95, 0.312]], dtype=np.float32)
+    point_vecs = np.array([[1.0, 0.0]], dtype=np.float32)
+    cos_only = np.zeros(len(LOCATOR_INPUTS))
+    cos_only[LOCATOR_INPUTS.index("cos_point")] = 10.0
+
+    def located(bias):
+        locator = Locator(np.zeros(len(LOCATOR_INPUTS)), np.ones(len(LOCATOR_INPUTS)), cos_only, bias)
+        return compute_features(clauses, clause_vecs, [[frozenset({"x"})]], point_vecs, locator=locator)[1][0]
+
+    assert (located(-6.0).clean, located(-6.0).also) == (0, 2)  # p(c) = 0.73: quoted too; b (p 0.007) is not
+    assert (located(-8.0).clean, located(-8.0).also) == (0, None)  # p(c) = 0.27: one quote
+    assert located(-6.0).negated == 3  # a negated clause is never quoted as evidence, however close
+
+
+def test_quoted_spans_join_a_touching_clause_and_mark_a_distant_one():
+    from scoring.matcher import QUOTE_GAP, _spans
+    from scoring.segment import split_clauses
+
+    text = "Started from ImageNet weights. Froze the backbone. Shipped it. Retrained only the head."
+    clauses = split_clauses(text)
+    assert len(clauses) == 4
+    main, spans, quote = _spans(text, clauses, 0, False, 3)
+    assert main == (0, clauses[0].end) and spans == (main, (clauses[3].start, clauses[3].end))
+    assert quote == "Started from ImageNet weights" + QUOTE_GAP + "Retrained only the head"
+    main, spans, quote = _spans(text, clauses, 0, False, 1)  # the next clause: one span over both
+    assert spans == (main,) and quote == text[clauses[0].start:clauses[1].end]
+    assert _spans(text, clauses, 2, False) == ((clauses[2].start, clauses[2].end), ((clauses[2].start,
+                                                                                      clauses[2].end),), "Shipped it")
+    assert _spans(text, clauses, None, False, 1) == (None, (), "")
+
+
 def test_classifier_json_keeps_its_locator():
     clf = load_classifier()
     assert clf.locator is not None and clf.locator.coef.shape == (len(__import__("scoring.features").features
                                                                       .LOCATOR_INPUTS),)
     again = Classifier.from_json(clf.to_json())
     assert np.allclose(again.locator.coef, clf.locator.coef) and again.to_json() == clf.to_json()
+    assert again.locator.bias == clf.locator.bias != 0.0  # the intercept decides whether a second clause is quoted
 
 
 def test_match_question_passes_the_question_asked(monkeypatch):

@@ -92,7 +92,8 @@ def test_evaluate_reports_quality_weak_credit_and_evidence_accuracy(fake_encoder
     assert report["product_path_rows"] == 1 and report["n_pairs"] == 3
     assert report["by_quality"]["strong"]["f1"] == 1.0
     assert report["weak_credit_share"] == 0.0 and report["evidence_accuracy"] == 1.0
-    assert report["evidence_checked"] == 1
+    assert report["evidence_checked"] == 1 and report["evidence_accuracy_main_quote"] == 1.0
+    assert report["evidence_quote_precision"] == 1.0 and report["evidence_two_quotes_share"] == 0.0
 
 
 def test_match_question_uses_examples_and_rates(fake_encoder):
