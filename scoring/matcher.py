@@ -133,14 +133,16 @@ QUOTE_GAP = " … "
 
 def _spans(text: str, clauses, start_index: int | None, pair: bool, also: int | None = None):
     """(main span, every quoted span in text order, the quoted text): a clause, or two adjacent ones, and perhaps a
-    second clause elsewhere (joined to the main span when the two touch)."""
+    second clause elsewhere (one span with the main one when the two touch or share a sentence, so that the quote
+    reads as written)."""
     if start_index is None:
         return None, (), ""
     last = min(start_index + (1 if pair else 0), len(clauses) - 1)
     main = (clauses[start_index].start, clauses[last].end)
     if also is None:
         return main, (main,), text[main[0]:main[1]]
-    if also in (start_index - 1, last + 1):
+    if also in (start_index - 1, last + 1) or clauses[also].sentence in (clauses[start_index].sentence,
+                                                                         clauses[last].sentence):
         main = (min(main[0], clauses[also].start), max(main[1], clauses[also].end))
         return main, (main,), text[main[0]:main[1]]
     spans = tuple(sorted([main, (clauses[also].start, clauses[also].end)]))

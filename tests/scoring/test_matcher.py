@@ -306,6 +306,11 @@ def test_quoted_spans_join_a_touching_clause_and_mark_a_distant_one():
     assert spans == (main,) and quote == text[clauses[0].start:clauses[1].end]
     assert _spans(text, clauses, 2, False) == ((clauses[2].start, clauses[2].end), ((clauses[2].start,
                                                                                       clauses[2].end),), "Shipped it")
+    text = "Bad files, such as CMYK ones, go to a CPU path instead of failing the batch. Then ship."
+    clauses = split_clauses(text)
+    assert len(clauses) == 5 and clauses[3].sentence == clauses[1].sentence
+    main, spans, quote = _spans(text, clauses, 1, False, 3)  # one sentence: quoted whole between the two
+    assert main == spans[0] and len(spans) == 1 and quote == "such as CMYK ones, go to a CPU path instead of failing the batch"
     assert _spans(text, clauses, None, False, 1) == (None, (), "")
 
 
