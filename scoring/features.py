@@ -147,10 +147,39 @@ def _token_alignment(tokens: TokenVectors, clean: np.ndarray) -> tuple[np.ndarra
     return whole, per_clause
 
 
-def _recall(groups: Sequence[frozenset[str]], terms: frozenset[str] | set[str]) -> float:
-    if not groups:
-        return 0.0
-    return sum(1 for g in groups if g & terms) / len(groups)
+class _Terms:
+    """Which rows (clauses, sentences, the whole text) hold which terms, as a boolean matrix, so that a point's share
+    of content words found in every row is a few column look-ups instead of a Python loop over rows: the share of
+    ``groups`` (synonym groups) that meet a row's terms, exactly as ``len([g for g in groups if g & terms]) /
+    len(groups)``."""
+
+    def __init__(self, rows: np.ndarray, index: dict[str, int]) -> None:
+        self.rows, self.index = rows, index
+
+    @classmethod
+    def of(cls, term_sets: Sequence[frozenset[str]]) -> "_Terms":
+        index: dict[str, int] = {}
+        for terms in term_sets:
+            for term in terms:
+                index.setdefault(term, len(index))
+        rows = np.zeros((len(term_sets), max(len(index), 1)), dtype=bool)
+        for i, terms in enumerate(term_sets):
+            rows[i, [index[t] for t in terms]] = True
+        return cls(rows, index)
+
+    def merged(self, members: np.ndarray) -> "_Terms":
+        """One row per row of ``members`` (a boolean matrix over these rows): the union of the member rows' terms."""
+        return _Terms(members.astype(np.float32) @ self.rows.astype(np.float32) > 0, self.index)
+
+    def recall(self, groups: Sequence[frozenset[str]]) -> np.ndarray:
+        hits = np.zeros(len(self.rows))
+        if not groups:
+            return hits
+        for group in groups:
+            columns = [self.index[t] for t in group if t in self.index]
+            if columns:
+                hits += self.rows[:, columns].any(axis=1)
+        return hits / len(groups)
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
@@ -174,15 +203,15 @@ class PointExamples:
     groups: tuple[tuple[frozenset[str], ...], ...]
 
 
-def _example_evidence(clause_vecs: np.ndarray, terms: Sequence[frozenset[str]],
+def _example_evidence(clause_vecs: np.ndarray, terms: _Terms,
                       examples: PointExamples | None) -> tuple[np.ndarray, np.ndarray]:
     """Per clause: the best cosine to any example and the best share of one example's content words."""
-    n = len(terms)
+    n = len(clause_vecs)
     if examples is None or not len(examples.groups):
         return np.full(n, -1.0), np.zeros(n)
     sims = (clause_vecs @ examples.vecs.T).max(axis=1)
-    usable = [g for g in examples.groups if len(g) >= 2] or [()]  # one shared word is no evidence
-    lex = np.array([max(_recall(g, t) for g in usable) for t in terms])
+    usable = [g for g in examples.groups if len(g) >= 2]  # one shared word is no evidence
+    lex = np.max([terms.recall(g) for g in usable], axis=0) if usable else np.zeros(n)
     return sims, lex
 
 
@@ -233,15 +262,14 @@ def compute_features(
     terms = [c.terms | (c.negated_terms if trust_negated else frozenset()) for c in cues]
     sentences = sorted({c.clause.sentence for c in cues})
     sent_index = np.array([c.clause.sentence for c in cues])
-    sent_vecs, sent_terms = [], []
-    for s in sentences:
-        members = (sent_index == s) & clean
-        sent_vecs.append(clause_vecs[members].sum(axis=0) if members.any() else np.zeros(clause_vecs.shape[1]))
-        sent_terms.append(frozenset().union(*[terms[i] for i in np.flatnonzero(members)]))
-    sent_sims = _normalise(np.array(sent_vecs)) @ point_vecs.T
+    members = (sent_index[None, :] == np.array(sentences)[:, None]) & clean[None, :]  # (n_sentences, n_clauses)
+    sent_vecs = members.astype(clause_vecs.dtype) @ clause_vecs
+    sent_sims = _normalise(sent_vecs) @ point_vecs.T
     text_vec = clause_vecs[clean].sum(axis=0) if clean.any() else np.zeros(clause_vecs.shape[1])
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
-    all_terms = frozenset().union(*[t for t, ok in zip(terms, clean, strict=True) if ok])
+    clause_terms_of = _Terms.of(terms)
+    sentence_terms_of = clause_terms_of.merged(members)
+    text_terms_of = clause_terms_of.merged(clean[None, :])
 
     novel_terms = [t - prompt_terms for t in terms]
     novelty = np.array([len(n) / len(t) if t else 0.0 for n, t in zip(novel_terms, terms, strict=True)])
@@ -251,12 +279,12 @@ def compute_features(
         order = np.argsort(-sims, axis=1)
         top, runner_up = sims[np.arange(n_clauses), order[:, 0]], sims[np.arange(n_clauses), order[:, 1]]
     for j, groups in enumerate(point_groups):
-        lex = np.array([_recall(groups, t) for t in terms])
+        lex = clause_terms_of.recall(groups)
         novel_groups = [g for g in groups if not g & prompt_terms]
-        novel_lex = np.array([_recall(novel_groups, t) for t in novel_terms]) if novel_groups and prompt_terms \
-            else lex
+        # a group that shares no term with the question meets a clause's novel terms exactly where it meets its terms
+        novel_lex = clause_terms_of.recall(novel_groups) if novel_groups and prompt_terms else lex
         lex_novel = _masked_max(novel_lex, clean)[0] if novel_groups and prompt_terms else None
-        example_sims, example_lex = _example_evidence(clause_vecs, terms, examples[j] if examples else None)
+        example_sims, example_lex = _example_evidence(clause_vecs, clause_terms_of, examples[j] if examples else None)
         best_sims, best_lex = np.maximum(sims[:, j], example_sims), np.maximum(lex, example_lex)
         relevance = best_sims + LEXICAL_RELEVANCE * best_lex
         cos_clean, _ = _masked_max(sims[:, j], clean)
@@ -265,7 +293,7 @@ def compute_features(
         _, best = _masked_max(relevance, clean)
         cos_pair, best_pair = (0.0, None) if pair_sims is None else _masked_max(pair_sims[:, j], pair_ok)
         lex_clean, _ = _masked_max(lex, clean)
-        lex_sentence = max(_recall(groups, t) for t in sent_terms)
+        lex_sentence = float(sentence_terms_of.recall(groups).max())
         _, neg_best = _masked_max(relevance, negated)
         _, drop_best = _masked_max(relevance, dropped)
         margin = 0.0
@@ -287,7 +315,7 @@ def compute_features(
             best_pair in (shown, shown - 1)
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
-            lex_clean, lex_sentence, _recall(groups, all_terms), cos_clean * lex_sentence, margin,
+            lex_clean, lex_sentence, float(text_terms_of.recall(groups)[0]), cos_clean * lex_sentence, margin,
             np.log1p(len(groups)), cos_example, lex_example, 0.0,
             lex_clean if lex_novel is None else lex_novel, 0.0 if best is None else float(novelty[best]),
             cos_example,

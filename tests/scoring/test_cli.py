@@ -101,7 +101,7 @@ def test_bench_reports_each_path_and_the_load(monkeypatch, fake_encoder, capsys)
     monkeypatch.setattr(embedder, "load_encoder", lambda backend=None: fake_encoder)
     assert bench.main(["--repeat", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    for key in ("cold", "points_cached", "one_sentence_changed", "long_text_cut"):
+    for key in ("cold", "points_cached", "one_sentence_changed", "long_text_cut", "long_text_cut_edit"):
         assert set(report[key]) == {"p50_ms", "p95_ms", "max_ms"} and report[key]["p50_ms"] > 0
     assert report["points"] == 8 and report["texts_encoded_cold"] == report["clauses"] + 8 + 16
     assert report["load_avg_1min"] >= 0 and report["cpus"] >= 1

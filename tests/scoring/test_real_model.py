@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.matcher import NAME_DROP, NEGATED, match_rubric
+from settings import get_settings
 
 pytestmark = pytest.mark.slow
 
@@ -77,5 +78,5 @@ def test_bad_input_gets_a_result(encoder, text):
 
     result = analyse_rubric(text, POINTS * 5, encoder=encoder)  # fifteen points
     assert len(result.matches) == 15
-    assert result.truncated == (len(text) > 20_000)
+    assert result.truncated == (len(text) > get_settings().max_text_chars)
     assert all(m.span is None or 0 <= m.span[0] < m.span[1] <= result.chars_matched for m in result.matches)
