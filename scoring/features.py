@@ -323,8 +323,10 @@ def compute_features(
         start = best_pair if use_pair else shown
         also = None
         if locator is not None and start is not None:
-            others = clean.copy()
-            others[start:start + (2 if use_pair else 1)] = False
+            quoted_end = min(start + (2 if use_pair else 1), n_clauses)
+            quoted = {cues[k].clause.text.strip().lower() for k in range(start, quoted_end)}
+            others = clean & np.array([c.clause.text.strip().lower() not in quoted for c in cues])  # not the same words
+            others[start:quoted_end] = False
             p_also, also = _masked_max(located, others)
             also = also if p_also >= LOCATOR_EVIDENCE else None
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best, also))

@@ -290,6 +290,8 @@ def test_locator_quotes_a_second_clause_only_when_it_judges_it_evidence():
     assert (located(-6.0).clean, located(-6.0).also) == (0, 2)  # p(c) = 0.73: quoted too; b (p 0.007) is not
     assert (located(-8.0).clean, located(-8.0).also) == (0, None)  # p(c) = 0.27: one quote
     assert located(-6.0).negated == 3  # a negated clause is never quoted as evidence, however close
+    clauses[2] = cue("A", 2)  # the same words as the first quote (a pasted note twice): not quoted again
+    assert (located(-6.0).clean, located(-6.0).also) == (0, None)
 
 
 def test_quoted_spans_join_a_touching_clause_and_mark_a_distant_one():
