@@ -51,6 +51,18 @@ def test_abbreviation_inside_sentence_is_not_a_boundary():
         ["Timed e2e incl. NMS", "approx. 30 ms", "Then tuned"]
 
 
+@pytest.mark.parametrize("text,clauses", [
+    ("Exported PyTorch -> ONNX -> TRT FP16. Measured 18 ms.", ["Exported PyTorch -> ONNX -> TRT FP16", "Measured 18 ms"]),
+    ("1 wk shadow -> canary 10% -> full", ["1 wk shadow -> canary 10% -> full"]),
+    ("Calib set had no faint defects -> rebuilt calib set", ["Calib set had no faint defects", "rebuilt calib set"]),
+    ("Saw drift. -> retrained", ["Saw drift", "retrained"]),  # a full stop before the arrow still ends the sentence
+])
+def test_an_arrow_cuts_only_between_pieces_of_three_words(text, clauses):
+    found = split_clauses(text)
+    assert [c.text for c in found] == clauses
+    assert all(text[c.start:c.end] == c.text for c in found)  # offsets still point into the text
+
+
 def test_truncate_at_word_boundary():
     text = "word " * 1000
     cut, truncated = truncate(text, 103)
