@@ -312,7 +312,7 @@ def compute_features(
                 located = locator.probability(inputs)
                 _, shown = _masked_max(located, clean)
         use_pair = best_pair is not None and shown is not None and cos_pair > sims[shown, j] + 0.05 and \
-            best_pair in (shown, shown - 1)
+            best_pair in (shown, shown - 1) and cues[best_pair].clause.sentence == cues[best_pair + 1].clause.sentence
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
             lex_clean, lex_sentence, float(text_terms_of.recall(groups)[0]), cos_clean * lex_sentence, margin,
