@@ -29,7 +29,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIS_BANK_DIR", "question_bank/data", "Folder holding the question bank's YAML files."),
     Setting("VIS_EMBEDDER", "auto", "Embedding back end: auto (the fastest ONNX export built, else torch), onnx, onnx-int8, "
             "onnx-int8-l2 or torch."),
-    Setting("VIS_MAX_TEXT_CHARS", "3000", "Longest note or answer the matcher reads; longer text is cut with a notice."),
+    Setting("VIS_MAX_TEXT_CHARS", "2500", "Longest note or answer the matcher reads; longer text is cut with a notice."),
     Setting("VIS_MAX_UPLOAD_MB", "50", "Largest ONNX model a candidate may upload, in megabytes."),
     Setting("VIS_LAB_TIMEOUT_S", "120", "Wall-clock limit for one lab measurement subprocess, in seconds."),
     Setting("VIS_LAB_MEMORY_MB", "4096", "Address-space limit for one lab measurement subprocess, in megabytes."),

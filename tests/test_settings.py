@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_defaults_are_embedded():
     s = Settings.from_env({})
     assert s.database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'studio.db'}"
-    assert s.embedder == "auto" and s.max_text_chars == 3000
+    assert s.embedder == "auto" and s.max_text_chars == 2500
 
 
 def test_environment_overrides(tmp_path):
