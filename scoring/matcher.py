@@ -207,7 +207,7 @@ def _read_input(text: str, n_points: int, max_chars: int) -> tuple[str, bool, li
     used, truncated = truncate(text if isinstance(text, str) else "", max_chars)
     notices: list[str] = []
     if truncated:
-        notices.append(f"The text is longer than {max_chars} characters; only the first {len(used)} were matched.")
+        notices.append(f"The text is longer than {max_chars:,} characters; only the first {len(used):,} were matched.")
     if not n_points:
         notices.append("There are no rubric points to match against.")
         return used, truncated, [], notices
