@@ -59,6 +59,7 @@ class Feedback:
     rating_guide: tuple[str, str, str, str]  # the question's guide for ratings 1-4
     red_flags: tuple[RedFlag, ...]
     notices: tuple[str, ...]
+    chars_checked: int | None = None  # how much of the answer the matcher read (None: not recorded, older attempts)
 
     @property
     def coverage(self) -> float:
@@ -84,7 +85,8 @@ class Feedback:
         """The JSON an attempt stores to rebuild this feedback."""
         return [{"index": p.index, "point_id": p.point_id, "covered": p.covered, "probability": p.probability,
                  "span": list(p.span) if p.span else None, "spans": [list(s) for s in p.spans],
-                 "reason": p.reason} for p in self.points]
+                 "reason": p.reason, **({"checked": self.chars_checked} if self.chars_checked is not None else {})}
+                for p in self.points]
 
 
 def _guide(question: Question) -> tuple[str, str, str, str]:
@@ -98,7 +100,8 @@ def _answer_flags(answer: str) -> list[RedFlag]:
     return []
 
 
-def _build(question: Question, answer: str, rows: Sequence[dict], notices: Sequence[str]) -> Feedback:
+def _build(question: Question, answer: str, rows: Sequence[dict], notices: Sequence[str],
+           chars_checked: int | None = None) -> Feedback:
     points, flags = [], []
     for row in rows:
         index = int(row["index"])
@@ -116,14 +119,14 @@ def _build(question: Question, answer: str, rows: Sequence[dict], notices: Seque
     nice = [p.covered for p in points if not p.must]
     rating = suggest_rating((sum(must), len(must)), (sum(nice), len(nice))) if points else 1
     flags += _answer_flags(answer)
-    return Feedback(tuple(points), rating, _guide(question), tuple(flags), tuple(notices))
+    return Feedback(tuple(points), rating, _guide(question), tuple(flags), tuple(notices), chars_checked)
 
 
 def feedback_for(question: Question, answer: str, result: QuestionMatch) -> Feedback:
     """The feedback for a fresh match of ``answer``."""
     rows = [{"index": m.index, "point_id": m.point_id, "covered": m.covered, "probability": m.probability,
              "span": m.span, "spans": m.spans, "reason": m.reason} for m in result.matches]
-    return _build(question, answer, rows, result.notices)
+    return _build(question, answer, rows, result.notices, result.chars_matched)
 
 
 def check_answer(question: Question, answer: str, *, encoder: Encoder | None = None) -> Feedback:
@@ -133,10 +136,16 @@ def check_answer(question: Question, answer: str, *, encoder: Encoder | None = N
 
 def feedback_from_analysis(question: Question, answer: str, analysis: Sequence[dict] | None, *,
                            max_chars: int) -> Feedback:
-    """The feedback a stored attempt had, rebuilt from its analysis without running the matcher again."""
-    notices = (f"The answer is longer than {max_chars:,} characters; only its start was checked.",) \
-        if len(answer) > max_chars else ()
-    return _build(question, answer, analysis or [], notices)
+    """The feedback a stored attempt had, rebuilt from its analysis without running the matcher again.
+
+    The analysis says how much of the answer was read when it was checked; an attempt stored before it did is taken
+    to have been read up to today's ``max_chars``."""
+    rows = analysis or []
+    checked = next((r["checked"] for r in rows if isinstance(r.get("checked"), int) and r["checked"] > 0), None)
+    limit = checked if checked is not None else max_chars
+    notices = (f"The answer is longer than {limit:,} characters; only its start was checked.",) \
+        if len(answer) > limit else ()
+    return _build(question, answer, rows, notices, checked)
 
 
 def highlight_segments(text: str, evidence: Sequence[tuple[int, int]],

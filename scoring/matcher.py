@@ -92,6 +92,7 @@ class QuestionMatch:
     nice_total: int
     truncated: bool
     notices: tuple[str, ...]
+    chars_matched: int = 0  # how much of the text was read (all of it unless it was cut)
 
 
 def _point_text(point: str | RubricPointLike) -> str:
@@ -335,4 +336,4 @@ def match_question(
     rating = suggest_rating((sum(must), len(must)), (sum(nice), len(nice))) if rubric else None
     rating_text = question.rating_guide.for_rating(rating) if rating is not None else ""
     return QuestionMatch(result.matches, rating, rating_text, sum(must), len(must), sum(nice), len(nice),
-                         result.truncated, result.notices)
+                         result.truncated, result.notices, result.chars_matched)

@@ -109,6 +109,17 @@ def test_feedback_flags_only_what_the_matcher_measured_and_rebuilds_the_same_way
     two = feedback_from_analysis(question, answer, [{**rows[1], "spans": [[0, 17], [18, 52]]}], max_chars=20_000)
     assert two.evidence_spans == [(0, 17), (18, 52)] and two.points[0].span == (18, 52)
     assert feedback_from_analysis(question, answer, two.analysis(), max_chars=20_000).points == two.points
+    # how much was read is stored with the analysis: an attempt checked whole under a longer cut reopens without a
+    # notice that its start alone was checked; one stored before that was recorded falls back to today's cut
+    assert all(row["checked"] == len(answer) for row in fresh.analysis())
+    long_answer = answer + " More detail." * 300
+    checked_whole = [{**rows[1], "checked": len(long_answer)}]
+    assert not feedback_from_analysis(question, long_answer, checked_whole, max_chars=2_500).notices
+    assert feedback_from_analysis(question, long_answer, rows, max_chars=2_500).notices == (
+        "The answer is longer than 2,500 characters; only its start was checked.",)
+    cut = [{**rows[1], "checked": 2_495}]
+    assert feedback_from_analysis(question, long_answer, cut, max_chars=20_000).notices == (
+        "The answer is longer than 2,495 characters; only its start was checked.",)
 
 
 def test_highlight_segments_cover_the_text_in_order():
