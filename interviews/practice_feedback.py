@@ -109,7 +109,7 @@ def _build(question: Question, answer: str, rows: Sequence[dict], notices: Seque
             continue  # the bank's rubric changed since: that point is no longer there
         point = question.rubric[index]
         span = tuple(row["span"]) if row.get("span") else None
-        spans = tuple(tuple(s) for s in row.get("spans") or () if len(s) == 2)
+        spans = tuple(tuple(s) for s in row.get("spans") or () if isinstance(s, (list, tuple)) and len(s) == 2)
         points.append(PointResult(index, str(row.get("point_id") or point.id), point.text, point.weight is Weight.must,
                                   bool(row["covered"]), float(row["probability"]), span, row.get("reason"), spans))
         if row.get("reason") and not row["covered"] and span:

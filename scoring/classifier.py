@@ -58,7 +58,7 @@ class Classifier:
             data["locator"] = {"inputs": list(LOCATOR_INPUTS), "mean": self.locator.mean.round(8).tolist(),
                                "scale": self.locator.scale.round(8).tolist(),
                                "coef": self.locator.coef.round(8).tolist(),
-                               "bias": round(float(self.locator.bias), 8)}
+                               **({} if self.locator.bias is None else {"bias": round(float(self.locator.bias), 8)})}
         return json.dumps(data, indent=1) + "\n"
 
     @classmethod
@@ -71,7 +71,7 @@ class Classifier:
             if tuple(data["locator"]["inputs"]) != LOCATOR_INPUTS:
                 raise ModelError("the evidence locator was fitted on other inputs; run `python -m scoring.train`")
             locator = Locator(*(np.array(data["locator"][k]) for k in ("mean", "scale", "coef")),
-                              float(data["locator"].get("bias", 0.0)))
+                              None if data["locator"].get("bias") is None else float(data["locator"]["bias"]))
         return cls(tuple(data["features"]), np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
                    float(data["intercept"]), float(data["threshold"]), data.get("info", {}), locator)
 

@@ -95,7 +95,7 @@ def evaluate(rows: list, *, encoder=None, classifier=None) -> dict:
             if row.quality:
                 by_quality[str(row.quality)].append((truth, guess))
             if truth and guess and j in row.evidence:
-                quoted = m.spans or ((m.span,) if m.span else ())
+                quoted = m.spans  # every quoted span in text order, the main one among them
                 inside = [_overlaps(span, row.evidence[j]) for span in quoted]
                 evidence_checked += 1
                 evidence_hits += any(inside)

@@ -75,10 +75,10 @@ class Locator:
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
-    bias: float = 0.0
+    bias: float | None = None  # None: a model file from before the intercept was kept, which quotes one clause only
 
     def score(self, inputs: np.ndarray) -> np.ndarray:
-        return ((inputs - self.mean) / self.scale) @ self.coef + self.bias
+        return ((inputs - self.mean) / self.scale) @ self.coef + (self.bias or 0.0)
 
     def probability(self, inputs: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self.score(inputs), -40, 40)))
@@ -274,6 +274,7 @@ def compute_features(
     novel_terms = [t - prompt_terms for t in terms]
     novelty = np.array([len(n) / len(t) if t else 0.0 for n, t in zip(novel_terms, terms, strict=True)])
     clause_terms = np.log1p([len(t) for t in terms])
+    wording = np.array([c.clause.text.strip().lower() for c in cues]) if locator is not None else None
     aligned, aligned_clauses = _token_alignment(tokens, clean) if tokens is not None else (None, None)
     if n_points > 1:  # per clause, the best cosine to any *other* point: the top one, or the runner-up for the top
         order = np.argsort(-sims, axis=1)
@@ -322,10 +323,9 @@ def compute_features(
         )
         start = best_pair if use_pair else shown
         also = None
-        if locator is not None and start is not None:
+        if locator is not None and locator.bias is not None and start is not None:
             quoted_end = min(start + (2 if use_pair else 1), n_clauses)
-            quoted = {cues[k].clause.text.strip().lower() for k in range(start, quoted_end)}
-            others = clean & np.array([c.clause.text.strip().lower() not in quoted for c in cues])  # not the same words
+            others = clean & ~np.isin(wording, wording[start:quoted_end])  # never the same words again
             others[start:quoted_end] = False
             p_also, also = _masked_max(located, others)
             also = also if p_also >= LOCATOR_EVIDENCE else None

@@ -290,6 +290,7 @@ def test_locator_quotes_a_second_clause_only_when_it_judges_it_evidence():
     assert (located(-6.0).clean, located(-6.0).also) == (0, 2)  # p(c) = 0.73: quoted too; b (p 0.007) is not
     assert (located(-8.0).clean, located(-8.0).also) == (0, None)  # p(c) = 0.27: one quote
     assert located(-6.0).negated == 3  # a negated clause is never quoted as evidence, however close
+    assert located(None).also is None  # a locator without its intercept (p(c) would be 1.0) never quotes a second
     clauses[2] = cue("A", 2)  # the same words as the first quote (a pasted note twice): not quoted again
     assert (located(-6.0).clean, located(-6.0).also) == (0, None)
 
@@ -323,6 +324,13 @@ def test_classifier_json_keeps_its_locator():
     again = Classifier.from_json(clf.to_json())
     assert np.allclose(again.locator.coef, clf.locator.coef) and again.to_json() == clf.to_json()
     assert again.locator.bias == clf.locator.bias != 0.0  # the intercept decides whether a second clause is quoted
+    import json
+
+    data = json.loads(clf.to_json())
+    del data["locator"]["bias"]  # a model file written before the intercept was kept: one quote, never a wrong second
+    older = Classifier.from_json(json.dumps(data))
+    assert older.locator.bias is None and np.allclose(older.locator.coef, clf.locator.coef)
+    assert "bias" not in json.loads(older.to_json())["locator"]
 
 
 def test_match_question_passes_the_question_asked(monkeypatch):
