@@ -65,6 +65,22 @@ def _describes_a_result(words: list[str], i: int, glossary: Glossary) -> bool:
     return False
 
 
+_CONDITIONS = frozenset({"if", "unless", "whenever"})
+_CONDITION_REACH = 4  # "if" at most this many words before the cue governs it
+_SQL_AFTER_NOT = frozenset({"EXISTS", "NULL", "IN", "LIKE", "BETWEEN"})
+
+
+def _states_a_condition(words: list[str], i: int) -> bool:
+    """The cue at ``i`` sits in a condition ("if a batch fails", "retry if missing"): it says when something is done,
+    not that it was left undone."""
+    start = max(0, i - _CONDITION_REACH)
+    return any(w.lower() in _CONDITIONS and not (k + 1 < len(words) and words[k + 1].lower() in _PROMPTED)
+               for k, w in enumerate(words[start:i], start))
+
+
+_PROMPTED = frozenset({"asked", "prompted", "pushed", "pressed", "probed"})  # "if asked about drift: nothing" is a gap
+
+
 def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | None:
     """Index range of the words a negation cue governs, or None when the clause is not negated."""
     for i, word in enumerate(words):
@@ -74,6 +90,10 @@ def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | Non
             continue  # "no accuracy drop" is a result, not a missing step
         if i + 1 < len(words) and words[i + 1].lower() in {"only", "just"}:
             continue
+        if _states_a_condition(words, i):
+            continue  # "if a batch fails", "lineage tables if missing": a condition, not a missing step
+        if words[i] == "NOT" and i + 1 < len(words) and words[i + 1].upper() in _SQL_AFTER_NOT:
+            continue  # SQL ("WHERE NOT EXISTS", "IS NOT NULL") is code, not a negation
         end = len(words)
         for j in range(i + 1, len(words)):
             if words[j].lower() in glossary.scope_breaks:

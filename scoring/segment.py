@@ -17,7 +17,7 @@ MIN_CLAUSE_WORDS = 2  # a comma-piece shorter than this stays with its neighbour
 
 _MARKUP = re.compile(r"<[^>\n]{1,200}>|&[a-zA-Z]{2,8};|&#\d{1,6};|```|`|\*\*|__|^\s{0,3}#{1,6}\s|^\s*>\s?", re.MULTILINE)
 _SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<![Ii]ncl)(?<![Aa]pprox)(?<![Ee]sp)(?<!\bcf)"  # abbreviations
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<![Ii]ncl)(?<![Aa]pprox)(?<![Ee]sp)(?<!\bcf)(?<!\b[Cc]and)"  # abbreviations (cand. = the candidate)
     r"[.!?]+(?=\s+|$)|[。！？]+"  # full stop then space
     r"|\s*[;\n\r|•]\s*"  # semicolons, line breaks, table pipes, bullets
     r"|\s+(?:-{1,2}|–|—|=>|->)\s+"  # dashes and arrows between words

@@ -49,6 +49,9 @@ def test_abbreviation_inside_sentence_is_not_a_boundary():
     assert len(split_clauses("Uses e.g. TensorRT vs ONNX Runtime for the engine")) == 1
     assert [c.text for c in split_clauses("Timed e2e incl. NMS, approx. 30 ms. Then tuned")] == \
         ["Timed e2e incl. NMS", "approx. 30 ms", "Then tuned"]
+    # interviewers write "Cand." for the candidate: it starts what they said, not a sentence of its own
+    assert [c.text for c in split_clauses("Cand. said use DeepStream. cand. unsure on DLA")] == \
+        ["Cand. said use DeepStream", "cand. unsure on DLA"]
 
 
 @pytest.mark.parametrize("text,clauses", [
@@ -113,6 +116,11 @@ def test_abbreviation_matches_expansion(glossary):
     ("checked accuracy on the device", False),
     ("Ran on the Pi itself and not on a laptop", False),  # a side remark, not a missing step
     ("QAT as next step if calib fix not enough", False),
+    ("If a batch fails it is quarantined", False),  # a condition, not a missing step
+    ("Add lineage tables if missing", False),
+    ("If asked about drift: nothing", True),
+    ("images WHERE NOT EXISTS a label row", False),  # SQL, not a negation
+    ("did NOT check the engine on device", True),
 ])
 def test_negation(glossary, text, negated):
     (clause,) = split_clauses(text)
@@ -149,6 +157,8 @@ def test_name_drop(glossary, text, dropped):
     ("thinks about the schema before labelling", False, False),
     ("re-labelled the incorrectly labelled boxes", False, False),
     ("measured p95 latency on the Jetson", False, False),
+    ("guessed the threshold", True, False),
+    ("input size tuned on val rather than guessed", False, False),  # the opposite of a guess
 ])
 def test_hedges_and_misconceptions(glossary, text, hedged, misstated):
     cues = read_cues(split_clauses(text)[0], glossary)
