@@ -107,6 +107,17 @@ def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | Non
     return None
 
 
+def _dismisses(text: str, glossary: Glossary) -> bool:
+    """The clause calls a practice unneeded ("Docker is overkill", "no need to fix seeds"), outside a condition."""
+    if glossary.dismissal_re is None:
+        return False
+    for m in glossary.dismissal_re.finditer(text):
+        before = _WORDS.findall(text[:m.start()])
+        if not _states_a_condition(before + ["?"], len(before)):
+            return True
+    return False
+
+
 def _is_name_drop(text: str, words: list[str], glossary: Glossary) -> bool:
     low = text.lower()
     if any(marker in low for marker in glossary.namedrop_markers):
@@ -158,6 +169,8 @@ def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str]
     # A clause is negated when the negation governs most of what it says ("never checked acc on device"); a side
     # remark ("ran on the Pi itself, not laptop") only takes its own words out of the evidence.
     negated = content_in > 0 and content_in >= content_out
+    if not negated and _dismisses(text, glossary):  # "validation split unnecessary": the practice is waved away
+        negated, inside, outside = True, inside | outside, set()
     return (frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary),
             _matches(glossary.hedge_re, text), _matches(glossary.misconception_re, text))
 

@@ -121,6 +121,12 @@ def test_abbreviation_matches_expansion(glossary):
     ("If asked about drift: nothing", True),
     ("images WHERE NOT EXISTS a label row", False),  # SQL, not a negation
     ("did NOT check the engine on device", True),
+    ("Says validation split unnecessary if test is big", True),  # a practice waved away is a negation of it
+    ("Docker is overkill for a take-home", True),
+    ("The box format doesn't matter", True),
+    ("Quantization 'optional'", True),
+    ("blur faces if they're not needed", False),  # a condition, not a dismissal
+    ("optional ML Kit OCR for offline preview", False),
 ])
 def test_negation(glossary, text, negated):
     (clause,) = split_clauses(text)
