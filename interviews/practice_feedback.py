@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from question_bank.schema import Question, Weight
 from scoring.embedder import Encoder
 from scoring.matcher import HEDGED, MISSTATED, NAME_DROP, NEGATED, QuestionMatch, match_question, suggest_rating
+from settings import SETTINGS
 
 SHORT_ANSWER_WORDS = 25
 FLAG_WORDS = {
@@ -134,15 +135,20 @@ def check_answer(question: Question, answer: str, *, encoder: Encoder | None = N
     return feedback_for(question, answer, match_question(answer, question, encoder=encoder))
 
 
+DEFAULT_MAX_TEXT_CHARS = int(next(s.default for s in SETTINGS if s.env == "VIS_MAX_TEXT_CHARS"))
+LEGACY_DEFAULT_CHARS = 20_000  # its default before, when analyses did not record it
+
+
 def feedback_from_analysis(question: Question, answer: str, analysis: Sequence[dict] | None, *,
                            max_chars: int) -> Feedback:
     """The feedback a stored attempt had, rebuilt from its analysis without running the matcher again.
 
-    The analysis says how much of the answer was read when it was checked; an attempt stored before it did is taken
-    to have been read up to today's ``max_chars``."""
+    The analysis says how much of the answer was read when it was checked. An attempt stored before it did was read
+    up to the cut of its day: the old default (20,000 characters) where the default cut is used now, else today's
+    ``max_chars`` (a deployment that set its own cut is taken to have kept it)."""
     rows = analysis or []
     checked = next((r["checked"] for r in rows if isinstance(r.get("checked"), int) and r["checked"] > 0), None)
-    limit = checked if checked is not None else max_chars
+    limit = checked if checked is not None else LEGACY_DEFAULT_CHARS if max_chars == DEFAULT_MAX_TEXT_CHARS else max_chars
     notices = (f"The answer is longer than {limit:,} characters; only its start was checked.",) \
         if len(answer) > limit else ()
     return _build(question, answer, rows, notices, checked)

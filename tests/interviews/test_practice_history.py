@@ -110,13 +110,18 @@ def test_feedback_flags_only_what_the_matcher_measured_and_rebuilds_the_same_way
     assert two.evidence_spans == [(0, 17), (18, 52)] and two.points[0].span == (18, 52)
     assert feedback_from_analysis(question, answer, two.analysis(), max_chars=20_000).points == two.points
     # how much was read is stored with the analysis: an attempt checked whole under a longer cut reopens without a
-    # notice that its start alone was checked; one stored before that was recorded falls back to today's cut
+    # notice that its start alone was checked
     assert all(row["checked"] == len(answer) for row in fresh.analysis())
     long_answer = answer + " More detail." * 300
     checked_whole = [{**rows[1], "checked": len(long_answer)}]
     assert not feedback_from_analysis(question, long_answer, checked_whole, max_chars=2_500).notices
-    assert feedback_from_analysis(question, long_answer, rows, max_chars=2_500).notices == (
-        "The answer is longer than 2,500 characters; only its start was checked.",)
+    # one stored before that was recorded was read up to the default of its day (20,000) where the default cut is
+    # used now, and up to the deployment's own cut where it set one
+    assert not feedback_from_analysis(question, long_answer, rows, max_chars=2_500).notices
+    assert feedback_from_analysis(question, "y" * 20_001, rows, max_chars=2_500).notices == (
+        "The answer is longer than 20,000 characters; only its start was checked.",)
+    assert feedback_from_analysis(question, long_answer, rows, max_chars=3_000).notices == (
+        "The answer is longer than 3,000 characters; only its start was checked.",)
     cut = [{**rows[1], "checked": 2_495}]
     assert feedback_from_analysis(question, long_answer, cut, max_chars=20_000).notices == (
         "The answer is longer than 2,495 characters; only its start was checked.",)
