@@ -26,7 +26,7 @@ _SENTENCE_END = re.compile(
 )
 _CLAUSE_BREAK = re.compile(
     r",\s*(?:and\s+|or\s+)?|\s+(?=(?:but|however|whereas|although|though|except|instead|while|then|and then|so that|which meant|"
-    r"after that|afterwards|plus|also)\b)|\s+\((?=[^)]{12,}\))|\)\s+",
+    r"after that|afterwards|plus|also)\b)|\s+\((?=[^)]{12,}\))|(?<=\))\s+",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -73,9 +73,14 @@ def _spans(text: str, pattern: re.Pattern[str], start: int, end: int) -> list[tu
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim punctuation and spaces off a piece's ends, keeping what belongs to its words: a closing bracket whose
+    opening one is in the piece ("scaler.unscale_(optimizer)"), a trailing underscore ("clip_grad_norm_"), a per
+    cent sign, quotes."""
     while start < end and not text[start].isalnum() and text[start] not in "(\"'“":
         start += 1
-    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")%\"'”":
+    while end > start and not text[end - 1].isalnum() and not (
+            text[end - 1] in "%\"'”" or (text[end - 1] == ")" and "(" in text[start:end - 1])
+            or (text[end - 1] == "_" and end - 1 > start and text[end - 2].isalnum())):
         end -= 1
     return start, end
 

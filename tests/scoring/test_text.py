@@ -49,6 +49,12 @@ def test_abbreviation_inside_sentence_is_not_a_boundary():
     assert len(split_clauses("Uses e.g. TensorRT vs ONNX Runtime for the engine")) == 1
     assert [c.text for c in split_clauses("Timed e2e incl. NMS, approx. 30 ms. Then tuned")] == \
         ["Timed e2e incl. NMS", "approx. 30 ms", "Then tuned"]
+    # code keeps its brackets and underscores: the quote reads as written
+    assert [c.text for c in split_clauses("step: scaler.unscale_(optimizer) so that clipping sees true values, "
+                                          "clip_grad_norm_ to 10")] == \
+        ["step: scaler.unscale_(optimizer)", "so that clipping sees true values", "clip_grad_norm_ to 10"]
+    assert [c.text for c in split_clauses("Ran a spike (quick baseline on 500 new boxes) then told the PM")] == \
+        ["Ran a spike", "quick baseline on 500 new boxes", "then told the PM"]
     # interviewers write "Cand." for the candidate: it starts what they said, not a sentence of its own
     assert [c.text for c in split_clauses("Cand. said use DeepStream. cand. unsure on DLA")] == \
         ["Cand. said use DeepStream", "cand. unsure on DLA"]
