@@ -66,19 +66,24 @@ def _describes_a_result(words: list[str], i: int, glossary: Glossary) -> bool:
 
 
 _CONDITIONS = frozenset({"if", "unless", "whenever"})
-_CONDITION_REACH = 4  # "if" at most this many words before the cue governs it
 _SQL_AFTER_NOT = frozenset({"EXISTS", "NULL", "IN", "LIKE", "BETWEEN"})
 
 
 def _states_a_condition(words: list[str], i: int) -> bool:
-    """The cue at ``i`` sits in a condition ("if a batch fails", "retry if missing"): it says when something is done,
-    not that it was left undone."""
-    start = max(0, i - _CONDITION_REACH)
-    return any(w.lower() in _CONDITIONS and not (k + 1 < len(words) and words[k + 1].lower() in _PROMPTED)
-               for k, w in enumerate(words[start:i], start))
+    """The cue at ``i`` sits in a condition ("if the model file is missing", "retry if missing"), so it says when
+    something is done, not that it was left undone. A condition word comes before it in the clause, and no new
+    subject starts the main clause in between ("if some labels are wrong it doesn't matter" dismisses)."""
+    for k in range(i - 1, -1, -1):
+        word = words[k].lower()
+        if word in _CONDITIONS:
+            return not (k + 1 < len(words) and words[k + 1].lower() in _PROMPTED)
+        if word in _SUBJECTS and k > 0 and words[k - 1].lower() not in _CONDITIONS:
+            return False
+    return False
 
 
 _PROMPTED = frozenset({"asked", "prompted", "pushed", "pressed", "probed"})  # "if asked about drift: nothing" is a gap
+_SUBJECTS = frozenset({"it", "they", "we", "i", "you", "he", "she", "this", "that", "there", "then"})
 
 
 def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | None:
