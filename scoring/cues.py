@@ -67,6 +67,8 @@ def _describes_a_result(words: list[str], i: int, glossary: Glossary) -> bool:
 
 _CONDITIONS = frozenset({"if", "unless", "whenever"})
 _SQL_AFTER_NOT = frozenset({"EXISTS", "NULL", "IN", "LIKE", "BETWEEN"})
+_PROMPTED = frozenset({"asked", "prompted", "pushed", "pressed", "probed"})  # "if asked about drift: nothing" is a gap
+_SUBJECTS = frozenset({"it", "they", "we", "i", "you", "he", "she", "this", "that", "there", "then"})  # a main clause
 
 
 def _states_a_condition(words: list[str], i: int) -> bool:
@@ -80,10 +82,6 @@ def _states_a_condition(words: list[str], i: int) -> bool:
         if word in _SUBJECTS and k > 0 and words[k - 1].lower() not in _CONDITIONS:
             return False
     return False
-
-
-_PROMPTED = frozenset({"asked", "prompted", "pushed", "pressed", "probed"})  # "if asked about drift: nothing" is a gap
-_SUBJECTS = frozenset({"it", "they", "we", "i", "you", "he", "she", "this", "that", "there", "then"})
 
 
 def _negated_span(words: list[str], glossary: Glossary) -> tuple[int, int] | None:
