@@ -107,12 +107,15 @@ def _join_arrow_chains(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
     ("PyTorch -> ONNX -> TRT FP16", "pass rate 91% -> 97%") is one thought; "no faint defects in calib set ->
     rebuilt it from night frames" stays two."""
     joined: list[tuple[int, int]] = []
+    last = 0  # words in the piece just before the arrow (not the whole chain joined so far)
     for start, end in spans:
+        words = len(_WORD.findall(text, start, end))
         if joined and _ARROW.search(text, joined[-1][1], start) and not text[joined[-1][1]:start].strip(" ->=\t") and \
-                min(len(_WORD.findall(text, *joined[-1])), len(_WORD.findall(text, start, end))) < ARROW_PIECE_WORDS:
+                min(last, words) < ARROW_PIECE_WORDS:
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
+        last = words
     return joined
 
 

@@ -63,6 +63,8 @@ def test_abbreviation_inside_sentence_is_not_a_boundary():
 @pytest.mark.parametrize("text,clauses", [
     ("Exported PyTorch -> ONNX -> TRT FP16. Measured 18 ms.", ["Exported PyTorch -> ONNX -> TRT FP16", "Measured 18 ms"]),
     ("1 wk shadow -> canary 10% -> full", ["1 wk shadow -> canary 10% -> full"]),
+    # the piece next to the arrow decides, not the chain joined so far
+    ("Exported PyTorch -> ONNX -> TRT fp16 engine built on the Orin", ["Exported PyTorch -> ONNX -> TRT fp16 engine built on the Orin"]),
     ("Calib set had no faint defects -> rebuilt calib set", ["Calib set had no faint defects", "rebuilt calib set"]),
     ("Saw drift. -> retrained", ["Saw drift", "retrained"]),  # a full stop before the arrow still ends the sentence
 ])
