@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from question_bank.schema import Question, Weight
 from scoring.embedder import Encoder
 from scoring.matcher import HEDGED, MISSTATED, NAME_DROP, NEGATED, QuestionMatch, match_question, suggest_rating
-from settings import SETTINGS
+from settings import Settings
 
 SHORT_ANSWER_WORDS = 25
 FLAG_WORDS = {
@@ -135,7 +135,7 @@ def check_answer(question: Question, answer: str, *, encoder: Encoder | None = N
     return feedback_for(question, answer, match_question(answer, question, encoder=encoder))
 
 
-DEFAULT_MAX_TEXT_CHARS = int(next(s.default for s in SETTINGS if s.env == "VIS_MAX_TEXT_CHARS"))
+DEFAULT_MAX_TEXT_CHARS = Settings.from_env({}).max_text_chars  # the embedded default, read as settings reads it
 LEGACY_DEFAULT_CHARS = 20_000  # its default before, when analyses did not record it
 
 

@@ -116,7 +116,7 @@ def _dismisses(text: str, glossary: Glossary) -> bool:
         return False
     for m in glossary.dismissal_re.finditer(text):
         before = _WORDS.findall(text[:m.start()])
-        if not _states_a_condition(before + ["?"], len(before)):
+        if not _states_a_condition(before, len(before)):
             return True
     return False
 
