@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -126,17 +126,28 @@ class TokenVectors:
         return np.repeat(np.arange(len(self.clauses)), [len(c) for c in self.clauses]).astype(int)
 
 
-def _token_alignment(tokens: TokenVectors, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _token_alignment(tokens: TokenVectors, clean: np.ndarray,
+                     needed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """BERTScore recall of each point against the clean text (n_points,) and against each clause (n_clauses,
     n_points; 0 for a clause that is not clean): for each of the point's variants, the mean over its tokens of the best
-    cosine to a token of the text (or of the clause), and the best variant."""
+    cosine to a token of the text (or of the clause), and the best variant. ``needed`` (a boolean per point): only
+    those points (the others read 0)."""
     n_points, n_clauses = len(tokens.points), len(tokens.clauses)
     whole, per_clause = np.zeros(n_points), np.zeros((n_clauses, n_points))
     owners, starts, sizes = tokens._variants
     columns = clean[tokens.column_clause]
     if not len(owners) or not columns.any():
         return whole, per_clause
-    sims = tokens.sims[:, columns]
+    if needed is not None and not needed.all():  # whole variants only, so each variant's sums are the same
+        keep = np.asarray(needed, dtype=bool)[owners]
+        if not keep.any():
+            return whole, per_clause
+        rows = np.repeat(keep, sizes)
+        owners, sizes = owners[keep], sizes[keep]
+        starts = np.cumsum(np.append(0, sizes[:-1])).astype(int)
+        sims = tokens.sims[rows][:, columns]
+    else:
+        sims = tokens.sims[:, columns]
     kept_of_column = tokens.column_clause[columns]
     kept, first = np.unique(kept_of_column, return_index=True)  # clean clauses with tokens, and their first column
     by_variant = np.add.reduceat(np.maximum.reduceat(sims, first, axis=1), starts, axis=0) / sizes[:, None]
@@ -148,38 +159,73 @@ def _token_alignment(tokens: TokenVectors, clean: np.ndarray) -> tuple[np.ndarra
 
 
 class _Terms:
-    """Which rows (clauses, sentences, the whole text) hold which terms, as a boolean matrix, so that a point's share
-    of content words found in every row is a few column look-ups instead of a Python loop over rows: the share of
-    ``groups`` (synonym groups) that meet a row's terms, exactly as ``len([g for g in groups if g & terms]) /
-    len(groups)``."""
+    """Which rows (clauses, sentences, the whole text) hold which of the rubric's terms, as a boolean matrix, so that a
+    point's share of content words found in every row is a product instead of a Python loop over rows."""
 
     def __init__(self, rows: np.ndarray, index: dict[str, int]) -> None:
         self.rows, self.index = rows, index
 
     @classmethod
-    def of(cls, term_sets: Sequence[frozenset[str]]) -> "_Terms":
-        index: dict[str, int] = {}
-        for terms in term_sets:
-            for term in terms:
-                index.setdefault(term, len(index))
+    def of(cls, term_sets: Sequence[frozenset[str]], index: dict[str, int]) -> "_Terms":
+        """Rows for ``term_sets`` over the terms of ``index`` (a term outside it can meet no group)."""
         rows = np.zeros((len(term_sets), max(len(index), 1)), dtype=bool)
         for i, terms in enumerate(term_sets):
-            rows[i, [index[t] for t in terms]] = True
+            rows[i, [index[t] for t in terms if t in index]] = True
         return cls(rows, index)
 
     def merged(self, members: np.ndarray) -> "_Terms":
         """One row per row of ``members`` (a boolean matrix over these rows): the union of the member rows' terms."""
         return _Terms(members.astype(np.float32) @ self.rows.astype(np.float32) > 0, self.index)
 
-    def recall(self, groups: Sequence[frozenset[str]]) -> np.ndarray:
-        hits = np.zeros(len(self.rows))
-        if not groups:
-            return hits
+    def hits(self, groups: "_Groups") -> np.ndarray:
+        """(rows, groups) 0/1: whether each row holds a term of each synonym group."""
+        return (self.rows.astype(np.float32) @ groups.incidence > 0).astype(np.float64)
+
+
+class _Groups:
+    """Synonym groups as columns over a term index, and sets of them (a point's, an example's) as owners: the share of
+    a set's groups that meet a row's terms is then ``hits @ owners / sizes``, for every row and set at once, equal to
+    ``len([g for g in groups if g & terms]) / len(groups)`` (0 for an empty set)."""
+
+    def __init__(self, sets: Sequence[Sequence[frozenset[str]]], index: dict[str, int]) -> None:
+        self.sets = tuple(tuple(groups) for groups in sets)
+        flat = [g for groups in self.sets for g in groups]
+        self.incidence = np.zeros((max(len(index), 1), max(len(flat), 1)), dtype=np.float32)
+        for column, group in enumerate(flat):
+            self.incidence[[index[t] for t in group], column] = 1.0
+        self._starts = np.cumsum([0] + [len(groups) for groups in self.sets])
+        self._owners: dict[tuple | None, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _owned(self, subsets: tuple[tuple[int, ...], ...] | None) -> tuple[np.ndarray, np.ndarray]:
+        if subsets not in self._owners:
+            owners = np.zeros((self.incidence.shape[1], len(self.sets)))
+            sizes = np.zeros(len(self.sets))
+            for k in range(len(self.sets)):
+                members = range(self._starts[k], self._starts[k + 1]) if subsets is None else \
+                    [self._starts[k] + i for i in subsets[k]]
+                owners[list(members), k] = 1.0
+                sizes[k] = len(members)
+            self._owners[subsets] = (owners, np.maximum(sizes, 1.0))  # per rubric: a few entries at most
+        return self._owners[subsets]
+
+    def shares(self, hits: np.ndarray, subsets: tuple[tuple[int, ...], ...] | None = None) -> np.ndarray:
+        """(rows, sets): each set's share of groups met per row; ``subsets`` keeps only those groups of each set
+        (positions within the set)."""
+        owners, sizes = self._owned(subsets)
+        return (hits @ owners) / sizes
+
+
+@lru_cache(maxsize=256)
+def _vocabulary(point_groups: tuple[tuple[frozenset[str], ...], ...],
+                example_groups: tuple[tuple[frozenset[str], ...], ...]) -> tuple[dict[str, int], _Groups, _Groups]:
+    """The terms of a rubric's points and examples, indexed, with both kinds of group sets over that index: built once
+    per rubric, whatever text is matched against it."""
+    index: dict[str, int] = {}
+    for groups in (*point_groups, *example_groups):
         for group in groups:
-            columns = [self.index[t] for t in group if t in self.index]
-            if columns:
-                hits += self.rows[:, columns].any(axis=1)
-        return hits / len(groups)
+            for term in group:
+                index.setdefault(term, len(index))
+    return index, _Groups(point_groups, index), _Groups(example_groups, index)
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
@@ -195,6 +241,15 @@ def _masked_max(values: np.ndarray, mask: np.ndarray) -> tuple[float, int | None
     return float(values[i]), i
 
 
+def _masked_best(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """_masked_max for every column of ``values`` (rows, columns): the best values and their rows (the first on a
+    tie); zeros and None when no row is in ``mask``."""
+    if not mask.any():
+        return np.zeros(values.shape[1]), None
+    rows = np.argmax(np.where(mask[:, None], values, -np.inf), axis=0)
+    return values[rows, np.arange(values.shape[1])], rows
+
+
 @dataclass(frozen=True)
 class PointExamples:
     """A rubric point's "listen for" examples: their unit vectors (k, dim) and content groups."""
@@ -203,15 +258,22 @@ class PointExamples:
     groups: tuple[tuple[frozenset[str], ...], ...]
 
 
-def _example_evidence(clause_vecs: np.ndarray, terms: _Terms,
-                      examples: PointExamples | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per clause: the best cosine to any example and the best share of one example's content words."""
+def _example_evidence(clause_vecs: np.ndarray, clause_terms: _Terms, by_example: _Groups, owners: Sequence[int],
+                      examples: Sequence[PointExamples | None] | None, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per clause and point (n_clauses, n_points): the best cosine to any of the point's examples (-1 without any)
+    and the best share of one example's content words (0 without any). ``by_example`` holds the examples with at
+    least two content words (one shared word is no evidence), ``owners`` the point of each."""
     n = len(clause_vecs)
-    if examples is None or not len(examples.groups):
-        return np.full(n, -1.0), np.zeros(n)
-    sims = (clause_vecs @ examples.vecs.T).max(axis=1)
-    usable = [g for g in examples.groups if len(g) >= 2]  # one shared word is no evidence
-    lex = np.max([terms.recall(g) for g in usable], axis=0) if usable else np.zeros(n)
+    sims, lex = np.full((n, n_points), -1.0, dtype=np.float32), np.zeros((n, n_points))
+    if not examples:
+        return sims, lex
+    for j, ex in enumerate(examples):
+        if ex is not None and len(ex.groups):
+            sims[:, j] = (clause_vecs @ ex.vecs.T).max(axis=1)
+    if owners:
+        shares = by_example.shares(clause_terms.hits(by_example))
+        for k, j in enumerate(owners):
+            np.maximum(lex[:, j], shares[:, k], out=lex[:, j])
     return sims, lex
 
 
@@ -228,6 +290,8 @@ def compute_features(
     prompt_terms: frozenset[str] = frozenset(),
     locator: Locator | None = None,
     locator_inputs: list | None = None,
+    needed: np.ndarray | None = None,
+    second_quotes: bool = True,
 ) -> tuple[np.ndarray, list[Evidence]]:
     """Features (n_points, len(FEATURES)) and the evidence location of each point.
 
@@ -238,7 +302,9 @@ def compute_features(
     the evidence clause (else the clause maximising cosine + LEXICAL_RELEVANCE * word share); ``tokens`` gives
     tok_text (else it is cos_example); when
     ``locator_inputs`` is a list, (point index, LOCATOR_INPUTS per clause, clean mask, clause spans) is appended to it
-    per point.
+    per point. ``needed`` (a boolean per point) limits the per-point work to those points: the rows of the others are
+    left zero and their evidence empty (the counterfactuals ask only about points not covered); ``second_quotes=False``
+    skips choosing a second quote (Evidence.also), which only the shown evidence uses.
     """
     n_points, n_clauses = len(point_groups), len(cues)
     feats = np.zeros((n_points, len(FEATURES)), dtype=np.float32)
@@ -267,36 +333,57 @@ def compute_features(
     sent_sims = _normalise(sent_vecs) @ point_vecs.T
     text_vec = clause_vecs[clean].sum(axis=0) if clean.any() else np.zeros(clause_vecs.shape[1])
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
-    clause_terms_of = _Terms.of(terms)
-    sentence_terms_of = clause_terms_of.merged(members)
-    text_terms_of = clause_terms_of.merged(clean[None, :])
+    usable = [(j, g) for j, ex in enumerate(examples or ()) if ex is not None for g in ex.groups if len(g) >= 2]
+    index, groups, by_example = _vocabulary(tuple(tuple(g) for g in point_groups), tuple(g for _, g in usable))
+    clause_terms_of = _Terms.of(terms, index)
 
-    novel_terms = [t - prompt_terms for t in terms]
-    novelty = np.array([len(n) / len(t) if t else 0.0 for n, t in zip(novel_terms, terms, strict=True)])
+    # Every point's word shares at once: per clause, per sentence and over the whole clean text (n_rows, n_points).
+    clause_hits = clause_terms_of.hits(groups)
+    lex_all = groups.shares(clause_hits)
+    lex_sentence_all = groups.shares(clause_terms_of.merged(members).hits(groups)).max(axis=0)
+    lex_text_all = groups.shares(clause_terms_of.merged(clean[None, :]).hits(groups))[0]
+    novel = tuple(tuple(i for i, g in enumerate(gs) if not g & prompt_terms) for gs in point_groups)
+    demoted = [bool(n and prompt_terms) for n in novel]  # the question-demoted share differs from the plain one
+    novel_all = groups.shares(clause_hits, novel) if any(demoted) else lex_all
+    example_sims_all, example_lex_all = _example_evidence(clause_vecs, clause_terms_of, by_example,
+                                                          [j for j, _ in usable], examples, n_points)
+    has_examples = [bool(examples) and examples[j] is not None and len(examples[j].groups) > 0
+                    for j in range(n_points)]
+    best_sims_all = np.maximum(sims, example_sims_all)
+    best_lex_all = np.maximum(lex_all, example_lex_all)
+    relevance_all = best_sims_all + LEXICAL_RELEVANCE * best_lex_all
+    cos_clean_all, _ = _masked_best(sims, clean)
+    cos_example_all, _ = _masked_best(best_sims_all, clean)
+    lex_example_all, _ = _masked_best(best_lex_all, clean)
+    lex_clean_all, _ = _masked_best(lex_all, clean)
+    lex_novel_all, _ = _masked_best(novel_all, clean)
+    _, best_all = _masked_best(relevance_all, clean)
+    _, neg_best_all = _masked_best(relevance_all, negated)
+    _, drop_best_all = _masked_best(relevance_all, dropped)
+    cos_pair_all, best_pair_all = (np.zeros(n_points), None) if pair_sims is None else _masked_best(pair_sims, pair_ok)
+
+    novelty = np.array([len(t - prompt_terms) / len(t) if t else 0.0 for t in terms])
     clause_terms = np.log1p([len(t) for t in terms])
-    wording = np.array([c.clause.text.strip().lower() for c in cues]) if locator is not None else None
-    aligned, aligned_clauses = _token_alignment(tokens, clean) if tokens is not None else (None, None)
+    wording = np.array([c.clause.text.strip().lower() for c in cues]) \
+        if locator is not None and second_quotes else None
+    aligned, aligned_clauses = _token_alignment(tokens, clean, needed) if tokens is not None else (None, None)
     if n_points > 1:  # per clause, the best cosine to any *other* point: the top one, or the runner-up for the top
         order = np.argsort(-sims, axis=1)
         top, runner_up = sims[np.arange(n_clauses), order[:, 0]], sims[np.arange(n_clauses), order[:, 1]]
-    for j, groups in enumerate(point_groups):
-        lex = clause_terms_of.recall(groups)
-        novel_groups = [g for g in groups if not g & prompt_terms]
-        # a group that shares no term with the question meets a clause's novel terms exactly where it meets its terms
-        novel_lex = clause_terms_of.recall(novel_groups) if novel_groups and prompt_terms else lex
-        lex_novel = _masked_max(novel_lex, clean)[0] if novel_groups and prompt_terms else None
-        example_sims, example_lex = _example_evidence(clause_vecs, clause_terms_of, examples[j] if examples else None)
-        best_sims, best_lex = np.maximum(sims[:, j], example_sims), np.maximum(lex, example_lex)
-        relevance = best_sims + LEXICAL_RELEVANCE * best_lex
-        cos_clean, _ = _masked_max(sims[:, j], clean)
-        cos_example, _ = _masked_max(best_sims, clean)
-        lex_example, _ = _masked_max(best_lex, clean)
-        _, best = _masked_max(relevance, clean)
-        cos_pair, best_pair = (0.0, None) if pair_sims is None else _masked_max(pair_sims[:, j], pair_ok)
-        lex_clean, _ = _masked_max(lex, clean)
-        lex_sentence = float(sentence_terms_of.recall(groups).max())
-        _, neg_best = _masked_max(relevance, negated)
-        _, drop_best = _masked_max(relevance, dropped)
+    for j in range(n_points):
+        if needed is not None and not needed[j]:
+            evidence.append(Evidence(None, False, None, None))
+            continue
+        # per point, with the dtypes of the arithmetic as the locator was fitted on (a point without examples has
+        # float64 example cosines of -1)
+        example_sims = example_sims_all[:, j] if has_examples[j] else np.full(n_clauses, -1.0)
+        best_sims, best_lex = np.maximum(sims[:, j], example_sims), best_lex_all[:, j]
+        cos_clean, cos_example, lex_example = (float(v[j]) for v in (cos_clean_all, cos_example_all, lex_example_all))
+        lex_clean, lex_sentence = float(lex_clean_all[j]), float(lex_sentence_all[j])
+        best = None if best_all is None else int(best_all[j])
+        neg_best = None if neg_best_all is None else int(neg_best_all[j])
+        drop_best = None if drop_best_all is None else int(drop_best_all[j])
+        cos_pair, best_pair = (0.0, None) if best_pair_all is None else (float(cos_pair_all[j]), int(best_pair_all[j]))
         margin = 0.0
         if best is not None and n_points > 1:
             margin = float(sims[best, j] - (runner_up[best] if order[best, 0] == j else top[best]))
@@ -304,7 +391,8 @@ def compute_features(
         if (locator is not None or locator_inputs is not None) and best is not None:
             fit = sims[:, j] - np.where(order[:, 0] == j, runner_up, top) if n_points > 1 else np.zeros(n_clauses)
             inputs = np.column_stack([
-                sims[:, j], example_sims, best_sims, lex, example_lex, novel_lex,
+                sims[:, j], example_sims, best_sims, lex_all[:, j], example_lex_all[:, j],
+                novel_all[:, j] if demoted[j] else lex_all[:, j],
                 best_sims - best_sims[clean].max(), best_lex - best_lex[clean].max(), fit, clause_terms, novelty,
                 best_sims if aligned_clauses is None else aligned_clauses[:, j]])
             if locator_inputs is not None:
@@ -316,21 +404,23 @@ def compute_features(
             best_pair in (shown, shown - 1) and cues[best_pair].clause.sentence == cues[best_pair + 1].clause.sentence
         feats[j] = (
             cos_clean, max(cos_pair, cos_clean), float(sent_sims[:, j].max()), float(text_sims[0, j]),
-            lex_clean, lex_sentence, float(text_terms_of.recall(groups)[0]), cos_clean * lex_sentence, margin,
-            np.log1p(len(groups)), cos_example, lex_example, 0.0,
-            lex_clean if lex_novel is None else lex_novel, 0.0 if best is None else float(novelty[best]),
+            lex_clean, lex_sentence, float(lex_text_all[j]), cos_clean * lex_sentence, margin,
+            np.log1p(len(point_groups[j])), cos_example, lex_example, 0.0,
+            float(lex_novel_all[j]) if demoted[j] else lex_clean, 0.0 if best is None else float(novelty[best]),
             cos_example,
         )
         start = best_pair if use_pair else shown
         also = None
-        if locator is not None and locator.bias is not None and start is not None:
+        if wording is not None and locator.bias is not None and start is not None:
             quoted_end = min(start + (2 if use_pair else 1), n_clauses)
             others = clean & ~np.isin(wording, wording[start:quoted_end])  # never the same words again
             others[start:quoted_end] = False
             p_also, also = _masked_max(located, others)
             also = also if p_also >= LOCATOR_EVIDENCE else None
         evidence.append(Evidence(start, bool(use_pair), neg_best, drop_best, also))
-    feats[:, FEATURES.index("rubric_mean")] = feats[:, FEATURES.index("cos_example")].mean()
+    rows = slice(None) if needed is None else np.asarray(needed, dtype=bool)
+    # over the whole rubric, needed or not (the same float32 values the rows hold)
+    feats[rows, FEATURES.index("rubric_mean")] = np.asarray(cos_example_all, dtype=np.float32).mean()
     if aligned is not None:
-        feats[:, FEATURES.index("tok_text")] = aligned
+        feats[rows, FEATURES.index("tok_text")] = aligned[rows]
     return feats, evidence

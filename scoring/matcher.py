@@ -227,13 +227,13 @@ def _counterfactuals(work, examples, covered: np.ndarray, classifier: Classifier
     out: dict[str, tuple[np.ndarray, list[Evidence]]] = {}
     if covered.all():
         return out
+    asked = {"examples": examples, "prompt_terms": prompt_terms, "locator": classifier.locator,
+             "needed": ~covered, "second_quotes": False}  # only uncovered points are explained, by one clause
     if any(c.negated for c in cues):
-        f, ev = compute_features(*work, trust_negated=True, examples=examples, prompt_terms=prompt_terms,
-                                 locator=classifier.locator)
+        f, ev = compute_features(*work, trust_negated=True, **asked)
         out[NEGATED] = (classifier.probability(f), ev)
     if any(c.unreliable for c in cues):
-        f, ev = compute_features(*work, trust_name_drops=True, examples=examples, prompt_terms=prompt_terms,
-                                 locator=classifier.locator)
+        f, ev = compute_features(*work, trust_name_drops=True, **asked)
         out[NAME_DROP] = (classifier.probability(f), ev)
     return out
 

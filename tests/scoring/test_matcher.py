@@ -295,6 +295,56 @@ def test_locator_quotes_a_second_clause_only_when_it_judges_it_evidence():
     assert (located(-6.0).clean, located(-6.0).also) == (0, None)
 
 
+def test_group_shares_equal_the_plain_count_of_groups_met():
+    from scoring.features import _Groups, _Terms, _vocabulary
+
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(30)]
+    sets = tuple(tuple(frozenset(rng.choice(words, size=rng.integers(1, 4), replace=False)) for _ in range(k))
+                 for k in (0, 1, 3, 6))  # a point may have no content word at all
+    index, groups, _ = _vocabulary(sets, ())
+    rows = [frozenset(rng.choice(words + ["unknown"], size=rng.integers(0, 8), replace=False)) for _ in range(40)]
+    shares = groups.shares(_Terms.of(rows, index).hits(groups))
+    expected = [[len([g for g in gs if g & r]) / len(gs) if gs else 0.0 for gs in sets] for r in rows]
+    assert shares.tolist() == expected  # exactly, not approximately: the features must not move
+    subsets = ((), (0,), (0, 2), ())
+    expected = [[len([gs[i] for i in sub if gs[i] & r]) / len(sub) if sub else 0.0
+                 for gs, sub in zip(sets, subsets)] for r in rows]
+    assert groups.shares(_Terms.of(rows, index).hits(groups), subsets).tolist() == expected
+    assert isinstance(groups, _Groups) and _vocabulary(sets, ())[1] is groups  # built once per rubric
+
+
+def test_counterfactual_features_of_the_points_asked_about_are_the_full_ones():
+    from scoring.cues import ClauseCues
+    from scoring.features import LOCATOR_INPUTS, Locator
+    from scoring.segment import Clause
+
+    def cue(text, sentence, negated=False, terms=()):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(() if negated else terms),
+                          frozenset(terms if negated else ()), negated, False)
+
+    clauses = [cue("a", 0, terms=("x",)), cue("b", 1, negated=True, terms=("y",)), cue("c", 2, terms=("z",))]
+    clause_vecs = np.array([[0.9, 0.436, 0.0], [0.0, 0.6, 0.8], [0.6, 0.0, 0.8]], dtype=np.float32)
+    point_vecs = np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8], [0.6, 0.0, 0.8]], dtype=np.float32)
+    groups = [[frozenset({"x"})], [frozenset({"y"}), frozenset({"q"})], [frozenset({"z"})]]
+    locator = Locator(np.zeros(len(LOCATOR_INPUTS)), np.ones(len(LOCATOR_INPUTS)),
+                      np.eye(len(LOCATOR_INPUTS))[LOCATOR_INPUTS.index("cos_point")] * 10, -5.0)
+    from scoring.features import TokenVectors
+
+    x, y, z = np.eye(3, dtype=np.float32)
+    tokens = TokenVectors([x[None], np.stack([y, z]), z[None]], [(x[None],), (np.stack([y, x]), y[None]), (z[None],)])
+    full, full_ev = compute_features(clauses, clause_vecs, groups, point_vecs, tokens, trust_negated=True,
+                                     locator=locator)
+    needed = np.array([False, True, False])
+    part, part_ev = compute_features(clauses, clause_vecs, groups, point_vecs, tokens, trust_negated=True,
+                                     locator=locator, needed=needed, second_quotes=False)
+    assert np.array_equal(part[1], full[1])  # rubric_mean still reads the whole rubric, tok_text the same variants
+    assert full[1][FEATURES.index("tok_text")] == pytest.approx(1.0)  # its second variant, y, is said
+    assert not part[~needed].any() and part_ev[0].clean is None and part_ev[2].clean is None
+    assert (part_ev[1].clean, part_ev[1].negated) == (full_ev[1].clean, full_ev[1].negated) == (1, None)
+    assert full_ev[0].also == 2 and part_ev[1].also is None  # the second quote is only chosen for the shown evidence
+
+
 def test_quoted_spans_join_a_touching_clause_and_mark_a_distant_one():
     from scoring.matcher import QUOTE_GAP, _spans
     from scoring.segment import split_clauses
