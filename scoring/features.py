@@ -121,9 +121,18 @@ class TokenVectors:
         return np.vstack(rows).astype(np.float32, copy=False) @ np.vstack(cols).astype(np.float32, copy=False).T
 
     @cached_property
-    def column_clause(self) -> np.ndarray:
-        """The clause each column of :attr:`sims` belongs to."""
-        return np.repeat(np.arange(len(self.clauses)), [len(c) for c in self.clauses]).astype(int)
+    def token_clauses(self) -> np.ndarray:
+        """The clauses that have content tokens, in order (the columns of :attr:`clause_max`)."""
+        return np.array([i for i, c in enumerate(self.clauses) if len(c)], dtype=int)
+
+    @cached_property
+    def clause_max(self) -> np.ndarray:
+        """Per variant token (rows) and clause with tokens (columns): the best cosine to any token of the clause;
+        computed once per match, whichever clauses each pass reads as clean."""
+        sizes = [len(self.clauses[i]) for i in self.token_clauses]
+        if not len(sizes) or not len(self.sims):
+            return np.zeros((len(self.sims), len(sizes)), dtype=np.float32)
+        return np.maximum.reduceat(self.sims, np.cumsum([0] + sizes[:-1]), axis=1)
 
 
 def _token_alignment(tokens: TokenVectors, clean: np.ndarray,
@@ -135,23 +144,21 @@ def _token_alignment(tokens: TokenVectors, clean: np.ndarray,
     n_points, n_clauses = len(tokens.points), len(tokens.clauses)
     whole, per_clause = np.zeros(n_points), np.zeros((n_clauses, n_points))
     owners, starts, sizes = tokens._variants
-    columns = clean[tokens.column_clause]
-    if not len(owners) or not columns.any():
+    with_tokens = tokens.token_clauses
+    read = clean[with_tokens]  # the clean clauses among those with tokens
+    if not len(owners) or not read.any():
         return whole, per_clause
+    maxima = tokens.clause_max
     if needed is not None and not needed.all():  # whole variants only, so each variant's sums are the same
         keep = np.asarray(needed, dtype=bool)[owners]
         if not keep.any():
             return whole, per_clause
-        rows = np.repeat(keep, sizes)
+        maxima = maxima[np.repeat(keep, sizes)]
         owners, sizes = owners[keep], sizes[keep]
         starts = np.cumsum(np.append(0, sizes[:-1])).astype(int)
-        sims = tokens.sims[rows][:, columns]
-    else:
-        sims = tokens.sims[:, columns]
-    kept_of_column = tokens.column_clause[columns]
-    kept, first = np.unique(kept_of_column, return_index=True)  # clean clauses with tokens, and their first column
-    by_variant = np.add.reduceat(np.maximum.reduceat(sims, first, axis=1), starts, axis=0) / sizes[:, None]
-    np.maximum.at(whole, owners, np.add.reduceat(sims.max(axis=1), starts) / sizes)
+    maxima, kept = maxima[:, read], with_tokens[read]
+    by_variant = np.add.reduceat(maxima, starts, axis=0) / sizes[:, None]
+    np.maximum.at(whole, owners, np.add.reduceat(maxima.max(axis=1), starts) / sizes)
     best = np.zeros((n_points, len(kept)))
     np.maximum.at(best, owners, by_variant)
     per_clause[kept] = best.T
