@@ -154,6 +154,25 @@ def test_onnx_matches_sentence_transformers():
     assert ((int8_rows * onnx_rows).sum(axis=1) > 0.95).all()
 
 
+@pytest.mark.slow
+def test_int8_exports_are_fused_one_attention_node_per_layer():
+    """The speed of a cold match rests on onnxruntime's BERT fusion; a library upgrade that stops it must show."""
+    import json
+    from collections import Counter
+
+    import onnx
+
+    from scoring.build import MANIFEST, build
+
+    folder = build(log=lambda _m: None)
+    for variant in (embedder.ONNX_VARIANTS["onnx-int8"], embedder.ONNX_VARIANTS["onnx-int8-l2"]):
+        ops = Counter(node.op_type for node in onnx.load(str(folder / variant.file), load_external_data=False).graph.node)
+        assert ops["QAttention"] == len(variant.layers) and ops["EmbedLayerNormalization"] == 1, (variant.name, ops)
+        assert ops["Softmax"] == 0 and ops["MatMulInteger"] == 3 * len(variant.layers)  # attention output, feed-forward
+    recorded = json.loads((folder / MANIFEST).read_text())["fused_nodes"]
+    assert recorded["model-l2-int8.onnx"]["Attention"] == 2
+
+
 def test_get_encoder_is_one_shared_instance(monkeypatch):
     calls = []
 
