@@ -17,7 +17,8 @@ The embeddings are computed once with the served encoder, so training takes seco
 deterministic (fixed seed, one thread) and small (about 0.6 MB), so it is committed. Deterministic on one kind of
 CPU: ONNX Runtime's int8 kernels differ between AVX2-only and AVX-512 VNNI processors, and the adapter trained from
 the same commit on the two differed by up to 0.0025 in a weight (same decisions on the blind test split); the
-committed one was trained on an AVX2-only AMD EPYC. :class:`AdaptedEncoder` applies
+committed one was trained on an AMD EPYC with AVX-512 VNNI (no AVX-VNNI), on the fused int8 export of build format 5.
+:class:`AdaptedEncoder` applies
 it; :func:`scoring.embedder.get_encoder` does so when the adapter was trained on the encoder it loaded.
 """
 
