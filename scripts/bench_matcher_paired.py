@@ -65,7 +65,9 @@ def worker(repeat: int) -> dict[str, list[float]]:
 
 def _run_round(checkout: Path, env: dict[str, str], repeat: int) -> dict[str, list[float]]:
     out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(repeat)], cwd=checkout,
-                         env={**env, "PYTHONPATH": str(checkout)}, capture_output=True, text=True, check=True)
+                         env={**env, "PYTHONPATH": str(checkout)}, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the benchmark failed in {checkout.name}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -101,7 +103,7 @@ def compare(base: str, rounds: int, repeat: int) -> dict:
                 loads.append(os.getloadavg()[0])
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
-    report = {"base": base, "rounds": rounds, "repeat": repeat, "load_avg_1min": [min(loads), max(loads)],
+    report = {"base_rev": base, "rounds": rounds, "repeat": repeat, "load_avg_1min": [min(loads), max(loads)],
               "cpu_flags": _cpu_flags(), "cpus": os.cpu_count()}
     for side, kinds in pooled.items():
         report[side] = {k: {"runs": len(v), "p50_ms": round(float(np.percentile(v, 50)), 1),

@@ -105,3 +105,39 @@ def test_bench_reports_each_path_and_the_load(monkeypatch, fake_encoder, capsys)
         assert set(report[key]) == {"p50_ms", "p95_ms", "max_ms"} and report[key]["p50_ms"] > 0
     assert report["points"] == 8 and report["texts_encoded_cold"] == report["clauses"] + 8 + 16
     assert report["load_avg_1min"] >= 0 and report["cpus"] >= 1
+
+
+def test_paired_bench_worker_times_every_path(monkeypatch, fake_encoder):
+    from scoring import embedder
+    from scripts import bench_matcher_paired
+
+    monkeypatch.setattr(embedder, "load_encoder", lambda backend=None: fake_encoder)
+    times = bench_matcher_paired.worker(5)
+    assert {k: len(v) for k, v in times.items()} == {"cold": 5, "one_edit": 5, "long_text_cut": 2,
+                                                    "long_text_cut_edit": 2}
+    assert all(t > 0 for v in times.values() for t in v)
+    with pytest.raises(SystemExit):
+        bench_matcher_paired.main([])  # --base is required
+
+
+@pytest.mark.slow
+def test_paired_bench_compares_with_a_commit_in_a_worktree_it_removes():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    before = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-m", "scripts.bench_matcher_paired", "--base", "HEAD", "--rounds", "1",
+                          "--repeat", "1"], cwd=root, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["base_rev"] == "HEAD" and report["rounds"] == 1
+    for side in ("base", "this"):
+        assert report[side]["cold"]["runs"] == 1 and report[side]["long_text_cut_edit"]["p50_ms"] > 0
+    assert "cold" in out.stderr and subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True,
+                                                   text=True).stdout == before
