@@ -164,8 +164,9 @@ def _export_int8(fp32: Path, out: Path, source: Path, *, fuse: bool = False) -> 
     try:
         counts = _fuse(fp32, fused, source)
         # The quantiser cannot infer the types of the fused nodes (onnxruntime's own domain): their outputs are float.
-        quantize_dynamic(str(fused), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Attention"],
-                         per_channel=True, reduce_range=True, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantize_dynamic(str(fused), str(out), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Attention"], per_channel=True, reduce_range=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         fused.unlink(missing_ok=True)
     return counts

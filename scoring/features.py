@@ -341,7 +341,7 @@ def compute_features(
     text_vec = clause_vecs[clean].sum(axis=0) if clean.any() else np.zeros(clause_vecs.shape[1])
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
     usable = [(j, g) for j, ex in enumerate(examples or ()) if ex is not None for g in ex.groups if len(g) >= 2]
-    index, groups, by_example = _vocabulary(tuple(tuple(g) for g in point_groups), tuple(g for _, g in usable))
+    index, groups, by_example = _vocabulary(tuple(tuple(g) for g in point_groups), tuple(tuple(g) for _, g in usable))
     clause_terms_of = _Terms.of(terms, index)
 
     # Every point's word shares at once: per clause, per sentence and over the whole clean text (n_rows, n_points).

@@ -47,10 +47,12 @@ def worker(repeat: int) -> dict[str, list[float]]:
     for i in range(repeat):
         matcher._point_groups.cache_clear()
         encoder = CachedEncoder(inner)
-        timed("cold", lambda: matcher.analyse_rubric(bench.NOTE, bench.BENCH_POINTS, encoder=encoder, prompt=bench.PROMPT))
+        timed("cold", lambda: matcher.analyse_rubric(bench.NOTE, bench.BENCH_POINTS, encoder=encoder,
+                                                     prompt=bench.PROMPT))
         sentence = sentences[i % len(sentences)].text
         edited = bench.NOTE.replace(sentence, sentence + f" ({i})")
-        timed("one_edit", lambda: matcher.analyse_rubric(edited, bench.BENCH_POINTS, encoder=encoder, prompt=bench.PROMPT))
+        timed("one_edit", lambda: matcher.analyse_rubric(edited, bench.BENCH_POINTS, encoder=encoder,
+                                                         prompt=bench.PROMPT))
         if i % 4 == 0:
             text, fresh = long_text[i:100_000 + i], CachedEncoder(inner)
             timed("long_text_cut", lambda: matcher.analyse_rubric(text, bench.BENCH_POINTS, encoder=fresh,
