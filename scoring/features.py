@@ -266,17 +266,16 @@ class PointExamples:
 
 
 def _example_evidence(clause_vecs: np.ndarray, clause_terms: _Terms, by_example: _Groups, owners: Sequence[int],
-                      examples: Sequence[PointExamples | None] | None, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+                      examples: Sequence[PointExamples | None] | None,
+                      has_examples: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
     """Per clause and point (n_clauses, n_points): the best cosine to any of the point's examples (-1 without any)
     and the best share of one example's content words (0 without any). ``by_example`` holds the examples with at
     least two content words (one shared word is no evidence), ``owners`` the point of each."""
     n = len(clause_vecs)
-    sims, lex = np.full((n, n_points), -1.0, dtype=np.float32), np.zeros((n, n_points))
-    if not examples:
-        return sims, lex
-    for j, ex in enumerate(examples):
-        if ex is not None and len(ex.groups):
-            sims[:, j] = (clause_vecs @ ex.vecs.T).max(axis=1)
+    sims, lex = np.full((n, len(has_examples)), -1.0, dtype=np.float32), np.zeros((n, len(has_examples)))
+    for j, has in enumerate(has_examples):
+        if has:
+            sims[:, j] = (clause_vecs @ examples[j].vecs.T).max(axis=1)
     if owners:
         shares = by_example.shares(clause_terms.hits(by_example))
         for k, j in enumerate(owners):
@@ -352,10 +351,10 @@ def compute_features(
     novel = tuple(tuple(i for i, g in enumerate(gs) if not g & prompt_terms) for gs in point_groups)
     demoted = [bool(n and prompt_terms) for n in novel]  # the question-demoted share differs from the plain one
     novel_all = groups.shares(clause_hits, novel) if any(demoted) else lex_all
-    example_sims_all, example_lex_all = _example_evidence(clause_vecs, clause_terms_of, by_example,
-                                                          [j for j, _ in usable], examples, n_points)
     has_examples = [bool(examples) and examples[j] is not None and len(examples[j].groups) > 0
                     for j in range(n_points)]
+    example_sims_all, example_lex_all = _example_evidence(clause_vecs, clause_terms_of, by_example,
+                                                          [j for j, _ in usable], examples, has_examples)
     best_sims_all = np.maximum(sims, example_sims_all)
     best_lex_all = np.maximum(lex_all, example_lex_all)
     relevance_all = best_sims_all + LEXICAL_RELEVANCE * best_lex_all
