@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from scoring.glossary import STOPWORDS, Glossary
-from scoring.segment import Clause
+from scoring.segment import CROSS_MARKS, Clause
 
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9&+'’./-]*[A-Za-z0-9+]|[A-Za-z0-9]|n[’']t")
 
@@ -24,6 +24,8 @@ class ClauseCues:
     name_drop: bool
     hedged: bool = False  # doubt, or the candidate needed prompting: never evidence
     misstated: bool = False  # reported as said wrongly: never evidence
+    verdict: bool = False  # the interviewer's verdict on the claim just reported ("- wrong", "(incorrect)")
+    remark_only: bool = False  # a hedge or misconception remark and nothing more ("only when prompted", "not sure")
 
     @property
     def unreliable(self) -> bool:
@@ -136,7 +138,7 @@ def _is_name_drop(text: str, words: list[str], glossary: Glossary) -> bool:
     return bool(tools) and not substantive  # a bare tool name ("Label Studio.") shows no practice
 
 
-_CACHE: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], bool, bool, bool, bool]] = {}
+_CACHE: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], bool, bool, bool, bool, bool, bool]] = {}
 _CACHE_SIZE = 20_000
 
 
@@ -156,7 +158,7 @@ def _matches(pattern, text: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
-def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str], bool, bool, bool, bool]:
+def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str], bool, bool, bool, bool, bool, bool]:
     words = _WORDS.findall(text)
     span = _negated_span(words, glossary)
     inside: set[str] = set()
@@ -172,30 +174,76 @@ def _read(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str]
     # A clause is negated when the negation governs most of what it says ("never checked acc on device"); a side
     # remark ("ran on the Pi itself, not laptop") only takes its own words out of the evidence.
     negated = content_in > 0 and content_in >= content_out
-    if not negated and _dismisses(text, glossary):  # "validation split unnecessary": the practice is waved away
+    if not negated and (text[:1] in CROSS_MARKS or _dismisses(text, glossary)):
+        # "✗ per-class eval" (not done), "validation split unnecessary" (waved away): the practice is not evidence
         negated, inside, outside = True, inside | outside, set()
-    return (frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary),
-            _matches(glossary.hedge_re, text), _matches(glossary.misconception_re, text))
+    hedged, verdict = _matches(glossary.hedge_re, text), _matches(glossary.verdict_re, text)
+    misstated = verdict or _matches(glossary.misconception_re, text)
+    return (frozenset(outside), frozenset(inside), negated, _is_name_drop(text, words, glossary), hedged, misstated,
+            verdict, (hedged or misstated) and _remark_only(text, glossary))
 
 
-_MARKER_ONLY_WORDS = 2  # a clause that is a remark and little else ("only when prompted", "not sure")
+def _remark_only(text: str, glossary: Glossary) -> bool:
+    """Nothing is left of the clause once its hedge or misconception remark is taken out ("only when prompted",
+    "not sure"); "weak on eval" or "vague on monitoring" still names what it is about."""
+    for pattern in (glossary.hedge_re, glossary.misconception_re, glossary.verdict_re):
+        if pattern is not None:
+            text = pattern.sub(" ", text)
+    return not any(w.lower() not in STOPWORDS and any(glossary.token_terms(w.rstrip("."))) for w in _WORDS.findall(text))
+
+
+
+
+_OPENING_QUOTE = re.compile("(?:^|(?<=[\\s(\\[]))['\"\u2018\u201c]")
+_CLOSING_QUOTE = re.compile("['\"\u2019\u201d](?=[\\s.,;:!?)\\]]|$)")
+
+
+def _opens_a_quote(text: str) -> bool:
+    """The clause opens a quotation it does not close ("Claimed 'INT8 only quantises the weights")."""
+    return len(_OPENING_QUOTE.findall(text)) > len(_CLOSING_QUOTE.findall(text))
 
 
 def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
-    """A hedge or misconception remark that stands alone as a clause governs its neighbour in the same sentence.
+    """Remarks that govern more than their own clause.
 
-    "Only when prompted, mentioned drift alerts" is cut at the comma; the remark belongs to what follows it (or, at
-    a sentence's end, to what precedes it: "calibration from prod frames - not sure").
+    - A hedge or misconception remark that stands alone as a clause governs its neighbour in the same sentence.
+      "Only when prompted, mentioned drift alerts" is cut at the comma; the remark belongs to what follows it (or, at
+      a sentence's end, to what precedes it: "calibration from prod frames - not sure").
+    - A verdict ("said batching lowers latency - wrong, adds waiting", "lower latency (wrong)") is about the claim
+      reported before it: every earlier clause of its sentence is misstated too; a verdict that opens its sentence
+      (after a dash or a full stop: "... for real-time - wrong, adds waiting", "Confident, wrong.") governs the
+      sentence before it.
+    - A misconception that opens a quotation ("Claimed 'INT8 only quantises the weights, activations stay FP16'")
+      governs the clauses of its sentence up to the one that closes the quotation.
     """
     out = list(cues)
+
+    def mark(target: int, cue: ClauseCues) -> None:
+        out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
+                              misstated=out[target].misstated or cue.misstated)
+
     for i, cue in enumerate(cues):
-        if not (cue.hedged or cue.misstated) or len(cue.terms | cue.negated_terms) > _MARKER_ONLY_WORDS:
+        if not (cue.hedged or cue.misstated):
             continue
         sentence = cue.clause.sentence
+        if cue.verdict:
+            claim = [j for j in range(i) if cues[j].clause.sentence == sentence]
+            if not claim and i > 0:  # it opens its sentence: after a dash or a full stop, about what came before
+                claim = [j for j in range(i) if cues[j].clause.sentence == cues[i - 1].clause.sentence]
+            for j in claim:
+                out[j] = replace(out[j], misstated=True)
+        if cue.misstated and not cue.verdict and _opens_a_quote(cue.clause.text):
+            for j in range(i + 1, len(cues)):
+                if cues[j].clause.sentence != sentence:
+                    break
+                out[j] = replace(out[j], misstated=True)
+                if _CLOSING_QUOTE.search(cues[j].clause.text):
+                    break
+        if not cue.remark_only:
+            continue
         alone = all(c.clause.sentence != sentence for j, c in enumerate(cues) if j != i)
         after = i + 1 < len(cues) and cues[i + 1].clause.sentence == sentence
         target = i + 1 if after else i - 1  # a remark that is a sentence of its own is about what came before
         if 0 <= target < len(cues) and (alone or cues[target].clause.sentence == sentence):
-            out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
-                                  misstated=out[target].misstated or cue.misstated)
+            mark(target, cue)
     return out

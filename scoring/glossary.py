@@ -100,6 +100,7 @@ class Glossary:
         self.namedrop_markers = tuple(m.lower() for m in data.get("namedrop_markers", []))
         self.hedge_re = _any_of(data.get("hedge_patterns", []))
         self.misconception_re = _any_of(data.get("misconception_patterns", []))
+        self.verdict_re = _any_of(data.get("verdict_patterns", []))
         self.dismissal_re = _any_of(data.get("dismissal_patterns", []))
         self._term_cache: dict[str, tuple[str, ...]] = {}
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 MIN_CLAUSE_WORDS = 2  # a comma-piece shorter than this stays with its neighbour
+CROSS_MARKS = "\u2717\u2718\u274c\u2716"  # ✗ ✘ ❌ ✖ opening a line: "not done"; kept in the clause for the cue reader
 
 _MARKUP = re.compile(r"<[^>\n]{1,200}>|&[a-zA-Z]{2,8};|&#\d{1,6};|```|`|\*\*|__|^\s{0,3}#{1,6}\s|^\s*>\s?", re.MULTILINE)
 _SENTENCE_END = re.compile(
@@ -76,7 +77,7 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim punctuation and spaces off a piece's ends, keeping what belongs to its words: a closing bracket whose
     opening one is in the piece ("scaler.unscale_(optimizer)"), a trailing underscore ("clip_grad_norm_"), a per
     cent sign, quotes."""
-    while start < end and not text[start].isalnum() and text[start] not in "(\"'“":
+    while start < end and not text[start].isalnum() and text[start] not in "(\"'“" + CROSS_MARKS:
         start += 1
     while end > start and not text[end - 1].isalnum() and not (
             text[end - 1] in "%\"'”" or (text[end - 1] == ")" and "(" in text[start:end - 1])

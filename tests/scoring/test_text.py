@@ -175,6 +175,14 @@ def test_name_drop(glossary, text, dropped):
     ("measured p95 latency on the Jetson", False, False),
     ("guessed the threshold", True, False),
     ("input size tuned on val rather than guessed", False, False),  # the opposite of a guess
+    ("Drift only after prompt", True, False),  # interviewer shorthand, noun and all
+    ("memory leak idea only after hint", True, False),
+    ("w/ help got to CUDA streams", True, False),
+    ("runs SAM with a prompt box per object", False, False),  # a prompt that is part of the method
+    ("confuses throughput w/ latency", False, True),
+    ("said quantisation = pruning (confused)", False, True),
+    ("Things that go wrong: forgetting to divide the loss", False, False),  # a pitfall named, not a verdict
+    ("the wrong boxes come from baked-in shapes", False, False),
 ])
 def test_hedges_and_misconceptions(glossary, text, hedged, misstated):
     cues = read_cues(split_clauses(text)[0], glossary)
@@ -191,3 +199,48 @@ def test_a_lone_remark_governs_its_neighbour(glossary):
         assert cues[target].hedged and cues[target].reason == "hedged"
     clean = spread_remarks([read_cues(c, glossary) for c in split_clauses("Profiled first. Then built the engine.")])
     assert not any(c.unreliable for c in clean)
+
+
+def _spread(glossary, text):
+    from scoring.cues import spread_remarks
+
+    return spread_remarks([read_cues(c, glossary) for c in split_clauses(text)])
+
+
+@pytest.mark.parametrize("text", [
+    "Said batching frames (batch 8) will 'lower latency' for real-time - wrong, adds waiting.",
+    "Said 'a GT can match several preds, the extra ones are TPs too'. Confident, wrong.",
+    "Thinks bigger batch => lower latency (wrong).",
+    "Claimed 'INT8 only quantises the weights, activations stay FP16' - confident, wrong for full-int8 TRT.",
+])
+def test_a_verdict_makes_the_claim_before_it_misstated(glossary, text):
+    cues = _spread(glossary, text)
+    assert len(cues) >= 2 and all(c.misstated and c.reason == "stated incorrectly" for c in cues)
+
+
+def test_a_verdict_reaches_back_only_to_its_claim(glossary):
+    cues = _spread(glossary, "Profiled per stage with timers. Said INT8 is lossless - wrong. Built the engine on the Orin.")
+    assert [c.misstated for c in cues] == [False, True, True, False]
+
+
+def test_a_quoted_misconception_runs_to_the_closing_quote(glossary):
+    cues = _spread(glossary, "Claimed 'more data only helps, the 0.68 still holds', but then checked the split by site.")
+    assert [c.misstated for c in cues] == [True, True, False]
+
+
+def test_a_remark_with_its_own_topic_governs_nothing_else(glossary):
+    cues = _spread(glossary, "Good on profiling, weak on eval.")
+    assert [c.hedged for c in cues] == [False, True]
+    cues = _spread(glossary, "Calibrated on prod frames - not sure.")
+    assert cues[0].hedged
+
+
+@pytest.mark.parametrize("text, negated", [("✗ per-class eval", True), ("❌ thermal soak test", True),
+                                           ("✓ built the TRT engine on the device", False)])
+def test_a_cross_mark_means_not_done(glossary, text, negated):
+    cues = read_cues(split_clauses(text)[0], glossary)
+    assert cues.negated is negated and (cues.reason == "negated") is negated
+
+
+def test_thr_is_a_threshold(glossary):
+    assert "threshold" in glossary.expand("IoU thr 0.5")
