@@ -134,6 +134,7 @@ def test_abbreviation_matches_expansion(glossary):
     ("Says validation split unnecessary if test is big", True),  # a practice waved away is a negation of it
     ("Docker is overkill for a take-home", True),
     ("The box format doesn't matter", True),
+    ("OpenCV is standard so it shouldn't matter", True),
     ("Quantization 'optional'", True),
     ("blur faces if they're not needed", False),  # a condition, not a dismissal
     ("optional ML Kit OCR for offline preview", False),
