@@ -87,6 +87,17 @@ def test_hedges_and_misconceptions_are_rejected_with_reason(fake_encoder, clf, t
     assert "accuracy on the device" in m.evidence and text[m.span[0]:m.span[1]] == m.evidence
 
 
+def test_a_point_the_note_says_was_stated_wrongly_is_not_credited(fake_encoder, clf):
+    claim = "Said one re-measures accuracy on the device after quantisation only for fp16"
+    text = f"Re-measured accuracy on device, after a fashion. {claim} - wrong, it drops."
+    m = match_rubric(text, POINTS, encoder=fake_encoder, classifier=clf)[1]
+    assert not m.covered and m.reason == MISSTATED and m.evidence == claim
+    # the same note without the verdict: the claim is evidence like any other, and the point is credited
+    m = match_rubric(f"Re-measured accuracy on device, after a fashion. {claim}.", POINTS, encoder=fake_encoder,
+                     classifier=clf)[1]
+    assert m.covered and m.reason is None
+
+
 def test_a_confident_probably_is_still_evidence(fake_encoder, clf):
     m = match_rubric("I think the drop came from calibration, so I re-measured accuracy on the device after quantisation,"
                      " probably twice.", POINTS, encoder=fake_encoder, classifier=clf)[1]
