@@ -237,3 +237,33 @@ def stored_notes(app_url: str, name: str, page_url: str) -> str:
     with session_scope(_sessions(app_url)) as session:
         return load_note(session, viewer=viewer, interview_id=int(query["interview"][0]),
                          question_id=query["question"][0]).text
+
+
+def point_card(page: Page, point: str):
+    """The bordered block of one rubric point: its text, the evidence or the reason, and its Covered tick."""
+    return page.get_by_text(point, exact=False).last.locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][.//input[@type='checkbox']][1]")
+
+
+def test_a_claim_the_notes_mark_wrong_is_not_credited_and_the_reason_is_shown(browser, app_url, screenshot_dir):
+    """The issue's own example: the note reports a misconception about batching and latency, then the verdict
+    ("- wrong"). The latency/throughput point is not credited, the claim is quoted and the reason is said."""
+    ensure_candidate(app_url, "Lena Latency")
+    context, page = new_tab(browser)
+    sign_in(page, app_url, "Vic Verdict", "Interviewer")
+    open_screen(page, "Interview notes")
+    start_interview(page, "Lena Latency")
+    page.get_by_text(re.compile('runs in 8 ms"')).first.click()
+    settle(page)
+    type_notes(page, "Warm-up: 10 iters discarded, then 200 timed runs, reports p50/p95/p99 not mean. "
+                     "Uses torch.cuda.synchronize() around timers. "
+                     "Said batching 8 frames will 'lower latency' for real-time - wrong, adds waiting.")
+    wait_saved(page)
+    card = point_card(page, "Distinguishes latency from throughput")
+    expect(card).to_contain_text("stated incorrectly", timeout=30_000)
+    expect(card).to_contain_text("Said batching 8 frames will 'lower latency' for real-time")
+    expect(card.get_by_role("checkbox")).not_to_be_checked()
+    percentiles = point_card(page, "reports percentiles such as p50")
+    expect(percentiles.get_by_role("checkbox")).to_be_checked()  # the rest of the note still counts
+    card.screenshot(path=str(screenshot_dir / "interview_notes_stated_incorrectly.png"))
+    context.close()
