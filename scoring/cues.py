@@ -189,9 +189,8 @@ def _remark_only(text: str, glossary: Glossary) -> bool:
     for pattern in (glossary.hedge_re, glossary.misconception_re, glossary.verdict_re):
         if pattern is not None:
             text = pattern.sub(" ", text)
-    return not any(w.lower() not in STOPWORDS and any(glossary.token_terms(w.rstrip("."))) for w in _WORDS.findall(text))
-
-
+    return not any(w.lower() not in STOPWORDS and any(glossary.token_terms(w.rstrip(".")))
+                   for w in _WORDS.findall(text))
 
 
 _OPENING_QUOTE = re.compile("(?:^|(?<=[\\s(\\[]))['\"\u2018\u201c]")
@@ -206,7 +205,7 @@ def _opens_a_quote(text: str) -> bool:
 def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
     """Remarks that govern more than their own clause.
 
-    - A hedge or misconception remark that stands alone as a clause governs its neighbour in the same sentence.
+    - A hedge or misconception remark with nothing else in its clause governs its neighbour in the same sentence.
       "Only when prompted, mentioned drift alerts" is cut at the comma; the remark belongs to what follows it (or, at
       a sentence's end, to what precedes it: "calibration from prod frames - not sure").
     - A verdict ("said batching lowers latency - wrong, adds waiting", "lower latency (wrong)") is about the claim
@@ -217,11 +216,6 @@ def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
       governs the clauses of its sentence up to the one that closes the quotation.
     """
     out = list(cues)
-
-    def mark(target: int, cue: ClauseCues) -> None:
-        out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
-                              misstated=out[target].misstated or cue.misstated)
-
     for i, cue in enumerate(cues):
         if not (cue.hedged or cue.misstated):
             continue
@@ -245,5 +239,6 @@ def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
         after = i + 1 < len(cues) and cues[i + 1].clause.sentence == sentence
         target = i + 1 if after else i - 1  # a remark that is a sentence of its own is about what came before
         if 0 <= target < len(cues) and (alone or cues[target].clause.sentence == sentence):
-            mark(target, cue)
+            out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
+                                  misstated=out[target].misstated or cue.misstated)
     return out
