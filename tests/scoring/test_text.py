@@ -135,6 +135,7 @@ def test_abbreviation_matches_expansion(glossary):
     ("Docker is overkill for a take-home", True),
     ("The box format doesn't matter", True),
     ("OpenCV is standard so it shouldn't matter", True),
+    ("TensorRT handles the calibration automatically so it should be fine", True),
     ("Quantization 'optional'", True),
     ("blur faces if they're not needed", False),  # a condition, not a dismissal
     ("optional ML Kit OCR for offline preview", False),
@@ -184,6 +185,12 @@ def test_name_drop(glossary, text, dropped):
     ("said quantisation = pruning (confused)", False, True),
     ("Things that go wrong: forgetting to divide the loss", False, False),  # a pitfall named, not a verdict
     ("the wrong boxes come from baked-in shapes", False, False),
+    ("Asked about calibration", True, False),  # the interviewer's prompt, not the candidate's answer
+    ("asked whether older devices are a target", False, False),  # the candidate's own question
+    ("Culture/size argument generic", True, False),
+    ("instead of using a generic backbone", False, False),
+    ("each GT is matched once: a pred takes the best GT that hasn't been claimed", False, False),
+    ("got 0.71 IoU vs claimed 0.78", False, False),
 ])
 def test_hedges_and_misconceptions(glossary, text, hedged, misstated):
     cues = read_cues(split_clauses(text)[0], glossary)
