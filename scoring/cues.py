@@ -26,6 +26,7 @@ class ClauseCues:
     misstated: bool = False  # reported as said wrongly: never evidence
     verdict: bool = False  # the interviewer's verdict on the claim just reported ("- wrong", "(incorrect)")
     remark_only: bool = False  # a hedge or misconception remark and nothing more ("only when prompted", "not sure")
+    judged: bool = False  # set by spread_remarks: a verdict, or the claim a verdict is about (said outright to be wrong)
 
     @property
     def unreliable(self) -> bool:
@@ -224,8 +225,9 @@ def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
             claim = [j for j in range(i) if cues[j].clause.sentence == sentence]
             if not claim and i > 0:  # it opens its sentence: after a dash or a full stop, about what came before
                 claim = [j for j in range(i) if cues[j].clause.sentence == cues[i - 1].clause.sentence]
+            out[i] = replace(out[i], judged=True)
             for j in claim:
-                out[j] = replace(out[j], misstated=True)
+                out[j] = replace(out[j], misstated=True, judged=True)
         if cue.misstated and not cue.verdict and _opens_a_quote(cue.clause.text):
             for j in range(i + 1, len(cues)):
                 if cues[j].clause.sentence != sentence:

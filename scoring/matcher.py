@@ -242,15 +242,17 @@ CONTRADICTION_FLOOR = 0.4  # a misstated clause this close to a point (cosine wi
 
 
 def _contradicted(work, examples, covered: np.ndarray) -> dict[int, int]:
-    """Covered points whose closest clause is one the note reports as stated incorrectly: {point: that clause}.
+    """Covered points whose closest clause is a claim the note judges wrong: {point: that clause}.
 
     "Said batching frames will 'lower latency' - wrong" is what the note says about the latency/throughput point;
     whatever weaker clean clause lifted the point over the threshold (often only the rest of a strong note), the
-    candidate got this one wrong, so it is not credited and the reason is shown. On the train split's pairs this
-    took out three false credits and no true one (the dev split had none).
+    candidate got this one wrong, so it is not credited and the reason is shown. Only a verdict counts here (the
+    clause judged wrong, ClauseCues.judged), not every misconception cue: a candidate who explains "a common
+    misconception is that a bigger batch lowers latency" and then why has covered the point. On the train split's
+    pairs this took out two false credits and no true one (the dev and test splits had none).
     """
     cues, clause_vecs, _, point_vecs = work[:4]
-    wrong = np.flatnonzero([c.misstated for c in cues])
+    wrong = np.flatnonzero([c.judged for c in cues])
     if not len(wrong) or not covered.any():
         return {}
     clean = np.array([not (c.negated or c.unreliable) for c in cues])

@@ -26,7 +26,8 @@ _SENTENCE_END = re.compile(
     re.MULTILINE,
 )
 _CLAUSE_BREAK = re.compile(
-    r",\s*(?:and\s+|or\s+)?|\s+(?=(?:but|however|whereas|although|though|except|instead|while|then|and then|so that|which meant|"
+    r"(?<!\d),\s*(?:and\s+|or\s+)?|(?<=\d),(?!\d{3}(?!\d))\s*(?:and\s+|or\s+)?"  # not a thousands separator (1,000)
+    r"|\s+(?=(?:but|however|whereas|although|though|except|instead|while|then|and then|so that|which meant|"
     r"after that|afterwards|plus|also)\b)|\s+\((?=[^)]{12,}\))|(?<=\))\s+",
     re.IGNORECASE,
 )

@@ -96,6 +96,11 @@ def test_a_point_the_note_says_was_stated_wrongly_is_not_credited(fake_encoder, 
     m = match_rubric(f"Re-measured accuracy on device, after a fashion. {claim}.", POINTS, encoder=fake_encoder,
                      classifier=clf)[1]
     assert m.covered and m.reason is None
+    # a candidate naming a misconception is not a verdict on the candidate: the clause is no evidence, nothing more
+    m = match_rubric("Re-measured accuracy on device, after a fashion. A common misconception is that one re-measures "
+                     "accuracy on the device after quantisation only for fp16.", POINTS, encoder=fake_encoder,
+                     classifier=clf)[1]
+    assert m.covered and m.reason is None
 
 
 def test_a_confident_probably_is_still_evidence(fake_encoder, clf):

@@ -252,3 +252,8 @@ def test_a_cross_mark_means_not_done(glossary, text, negated):
 
 def test_thr_is_a_threshold(glossary):
     assert "threshold" in glossary.expand("IoU thr 0.5")
+
+
+def test_a_thousands_separator_is_not_a_clause_break():
+    assert [c.text for c in split_clauses("time 1,000 runs, reporting p50")] == ["time 1,000 runs", "reporting p50"]
+    assert [c.text for c in split_clauses("10,000 images, 3 classes")] == ["10,000 images", "3 classes"]
