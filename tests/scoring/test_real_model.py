@@ -54,8 +54,8 @@ def test_blind_test_questions(encoder):
     from scoring.train import DATA_DIR
 
     report = evaluate(load_labelled([DATA_DIR / "blind_test.jsonl"]), encoder=encoder)
-    assert report["f1"] >= 0.77  # 0.808 when fitted; plain cosine 0.630
-    assert report["weak_credit_share"] <= 0.05 and report["evidence_accuracy"] >= 0.82  # 0.021 and 0.879
+    assert report["f1"] >= 0.77  # 0.801 when fitted; plain cosine 0.630
+    assert report["weak_credit_share"] <= 0.05 and report["evidence_accuracy"] >= 0.82  # 0.021 and 0.882
 
 
 def test_misconceptions_and_hedges_never_count(encoder):
