@@ -238,7 +238,7 @@ def _counterfactuals(work, examples, covered: np.ndarray, classifier: Classifier
     return out
 
 
-CONTRADICTION_FLOOR = 0.4  # a misstated clause this close to a point (cosine with it or an example) is about it
+CONTRADICTION_FLOOR = 0.4  # a clause judged wrong this close to a point (cosine with it or an example) is about it
 
 
 def _contradicted(work, examples, covered: np.ndarray) -> dict[int, int]:
