@@ -216,31 +216,41 @@ def spread_remarks(cues: list[ClauseCues]) -> list[ClauseCues]:
     - A misconception that opens a quotation ("Claimed 'INT8 only quantises the weights, activations stay FP16'")
       governs the clauses of its sentence up to the one that closes the quotation.
     """
-    out = list(cues)
+    n = len(cues)
+    first = [0] * n  # the index of the first clause of each clause's sentence (a sentence's clauses are contiguous)
+    for i in range(1, n):
+        first[i] = first[i - 1] if cues[i - 1].clause.sentence == cues[i].clause.sentence else i
+    hedged, misstated = [c.hedged for c in cues], [c.misstated for c in cues]
+    judged = [False] * n
+    claimed_up_to = 0  # clauses before this one are already judged: each verdict marks only what is new
+    quote_run = None  # the sentence of a quoted misconception not yet closed
     for i, cue in enumerate(cues):
+        sentence = cue.clause.sentence
+        if quote_run is not None:
+            if quote_run == sentence:
+                misstated[i] = True
+                if _CLOSING_QUOTE.search(cue.clause.text):
+                    quote_run = None
+            else:
+                quote_run = None
         if not (cue.hedged or cue.misstated):
             continue
-        sentence = cue.clause.sentence
         if cue.verdict:
-            claim = [j for j in range(i) if cues[j].clause.sentence == sentence]
-            if not claim and i > 0:  # it opens its sentence: after a dash or a full stop, about what came before
-                claim = [j for j in range(i) if cues[j].clause.sentence == cues[i - 1].clause.sentence]
-            out[i] = replace(out[i], judged=True)
-            for j in claim:
-                out[j] = replace(out[j], misstated=True, judged=True)
-        if cue.misstated and not cue.verdict and _opens_a_quote(cue.clause.text):
-            for j in range(i + 1, len(cues)):
-                if cues[j].clause.sentence != sentence:
-                    break
-                out[j] = replace(out[j], misstated=True)
-                if _CLOSING_QUOTE.search(cues[j].clause.text):
-                    break
+            # the claim is the earlier clauses of its sentence or, when the verdict opens it (after a dash or a full
+            # stop), the sentence before
+            start = first[i] if first[i] < i else first[i - 1] if i > 0 else i
+            for j in range(max(start, claimed_up_to), i + 1):
+                misstated[j] = judged[j] = True
+            claimed_up_to = i + 1
+        elif cue.misstated and _opens_a_quote(cue.clause.text):
+            quote_run = sentence
         if not cue.remark_only:
             continue
-        alone = all(c.clause.sentence != sentence for j, c in enumerate(cues) if j != i)
-        after = i + 1 < len(cues) and cues[i + 1].clause.sentence == sentence
+        alone = first[i] == i and (i + 1 == n or cues[i + 1].clause.sentence != sentence)
+        after = i + 1 < n and cues[i + 1].clause.sentence == sentence
         target = i + 1 if after else i - 1  # a remark that is a sentence of its own is about what came before
-        if 0 <= target < len(cues) and (alone or cues[target].clause.sentence == sentence):
-            out[target] = replace(out[target], hedged=out[target].hedged or cue.hedged,
-                                  misstated=out[target].misstated or cue.misstated)
-    return out
+        if 0 <= target < n and (alone or cues[target].clause.sentence == sentence):
+            hedged[target] = hedged[target] or cue.hedged
+            misstated[target] = misstated[target] or cue.misstated
+    return [c if (c.hedged, c.misstated, c.judged) == (hedged[i], misstated[i], judged[i])
+            else replace(c, hedged=hedged[i], misstated=misstated[i], judged=judged[i]) for i, c in enumerate(cues)]
