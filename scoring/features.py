@@ -6,6 +6,9 @@ Pure functions on arrays: the embedding model is not called here, so tests can f
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -95,13 +98,54 @@ class Evidence:
     also: int | None = None  # a second clean clause the locator judges evidence too (never part of the first quote)
 
 
+COLUMN_CACHE_RUBRICS = 8  # rubrics whose clause columns are kept (a question open in each of a few sessions)
+COLUMN_CACHE_CLAUSES = 2048  # clause columns kept per rubric (4 bytes per variant token: about 1 KB each)
+
+
+class _Columns:
+    """One rubric's token rows stacked, and per clause already seen the column of TokenVectors.clause_max, keyed by
+    the clause's token array itself: the embedding cache hands back the same array for the same text, so a note
+    matched again after an edit computes the columns of the changed clauses only. Weak references check that an
+    entry is the array it was made from (an id is reused once its array is gone)."""
+
+    def __init__(self, variants: Sequence[np.ndarray]) -> None:
+        self.refs = [weakref.ref(v) for v in variants]
+        self.rows = np.vstack(variants).astype(np.float32, copy=False)
+        self.columns: OrderedDict[int, tuple[weakref.ref, np.ndarray]] = OrderedDict()
+
+    def holds(self, variants: Sequence[np.ndarray]) -> bool:
+        return len(self.refs) == len(variants) and all(r() is v for r, v in zip(self.refs, variants))
+
+
+_column_caches: OrderedDict[tuple[int, ...], _Columns] = OrderedDict()
+_column_lock = threading.Lock()
+
+
+def _rubric_columns(variants: Sequence[np.ndarray]) -> _Columns:
+    key = tuple(id(v) for v in variants)
+    with _column_lock:
+        found = _column_caches.get(key)
+        if found is None or not found.holds(variants):
+            found = _column_caches[key] = _Columns(variants)
+        _column_caches.move_to_end(key)
+        while len(_column_caches) > COLUMN_CACHE_RUBRICS:
+            _column_caches.popitem(last=False)
+        return found
+
+
 @dataclass(frozen=True)
 class TokenVectors:
     """Content-token vectors (rows L2-normalised) from the encoder pass that gave the sentence vectors: one matrix per
-    clause, and per point a tuple of matrices (the point's own tokens, then each example's)."""
+    clause, and per point a tuple of matrices (the point's own tokens, then each example's).
+
+    ``reuse``: keep each clause's column of :attr:`clause_max` for the next match against the same rubric (the
+    matcher's arrays come from the embedding cache, the same objects for the same texts). Only the clauses not seen
+    before are multiplied then, together; a column computed in another batch can differ from a fresh one in the last
+    bits of a float32 (about 1e-7), far below the int8 encoder's own batch effect (scoring.embedder)."""
 
     clauses: Sequence[np.ndarray]
     points: Sequence[Sequence[np.ndarray]]
+    reuse: bool = False
 
     @cached_property
     def _variants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,15 +156,6 @@ class TokenVectors:
         return owners, np.cumsum(np.append(0, sizes[:-1])).astype(int), sizes
 
     @cached_property
-    def sims(self) -> np.ndarray:
-        """Cosine of every variant token (rows) with every clause token (columns), computed once per match."""
-        rows = [v for vs in self.points for v in vs if len(v)]
-        cols = [c for c in self.clauses if len(c)]
-        if not rows or not cols:
-            return np.zeros((sum(len(r) for r in rows), sum(len(c) for c in cols)), dtype=np.float32)
-        return np.vstack(rows).astype(np.float32, copy=False) @ np.vstack(cols).astype(np.float32, copy=False).T
-
-    @cached_property
     def token_clauses(self) -> np.ndarray:
         """The clauses that have content tokens, in order (the columns of :attr:`clause_max`)."""
         return np.array([i for i, c in enumerate(self.clauses) if len(c)], dtype=int)
@@ -129,10 +164,33 @@ class TokenVectors:
     def clause_max(self) -> np.ndarray:
         """Per variant token (rows) and clause with tokens (columns): the best cosine to any token of the clause;
         computed once per match, whichever clauses each pass reads as clean."""
-        sizes = [len(self.clauses[i]) for i in self.token_clauses]
-        if not len(sizes) or not len(self.sims):
-            return np.zeros((len(self.sims), len(sizes)), dtype=np.float32)
-        return np.maximum.reduceat(self.sims, np.cumsum([0] + sizes[:-1]), axis=1)
+        rows = [v for vs in self.points for v in vs if len(v)]
+        cols = [self.clauses[i] for i in self.token_clauses]
+        if not rows or not cols:
+            return np.zeros((sum(len(r) for r in rows), len(cols)), dtype=np.float32)
+        if not self.reuse:
+            return _column_max(np.vstack(rows).astype(np.float32, copy=False), cols)
+        rubric = _rubric_columns(rows)
+        with _column_lock:
+            found = {id(c): entry[1] for c in cols
+                     if (entry := rubric.columns.get(id(c))) is not None and entry[0]() is c}
+        missing = list({id(c): c for c in cols if id(c) not in found}.values())
+        if missing:
+            fresh = _column_max(rubric.rows, missing)
+            with _column_lock:
+                for k, c in enumerate(missing):
+                    found[id(c)] = column = np.ascontiguousarray(fresh[:, k])  # not a view holding all of fresh
+                    rubric.columns[id(c)] = (weakref.ref(c), column)
+                    rubric.columns.move_to_end(id(c))
+                while len(rubric.columns) > COLUMN_CACHE_CLAUSES:
+                    rubric.columns.popitem(last=False)
+        return np.stack([found[id(c)] for c in cols], axis=1)
+
+
+def _column_max(rows: np.ndarray, clauses: Sequence[np.ndarray]) -> np.ndarray:
+    """(rows, clauses): each row's best cosine to any token of each clause, from one product."""
+    sims = rows @ np.vstack(clauses).astype(np.float32, copy=False).T
+    return np.maximum.reduceat(sims, np.cumsum([0] + [len(c) for c in clauses[:-1]]), axis=1)
 
 
 def _token_alignment(tokens: TokenVectors, clean: np.ndarray,
@@ -235,6 +293,44 @@ def _vocabulary(point_groups: tuple[tuple[frozenset[str], ...], ...],
     return index, _Groups(point_groups, index), _Groups(example_groups, index)
 
 
+ROW_CACHE_SIZE = 4096  # clauses' word rows kept per rubric and question (a few hundred bytes each)
+_row_caches: dict[tuple, tuple[tuple, dict]] = {}  # (id of a vocabulary, novel groups, owners...) -> (it, rows)
+_row_lock = threading.Lock()
+
+
+def _word_rows(terms: Sequence[frozenset[str]], vocabulary: tuple, novel: tuple, demoted: bool,
+               owners: Sequence[int], n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per clause (rows) and point: which of the rubric's terms the clause holds, the point's share of content words
+    in it, the question-demoted share, and the best share of one example's words. Each clause's rows are computed
+    once per rubric and question, and read again when the note is matched after an edit.
+
+    Every figure is a count of 0/1 hits divided by a group count, so a row is the same whatever rows are computed with
+    it: the cache never changes a result."""
+    index, groups, by_example = vocabulary
+    key = (id(vocabulary), novel, demoted, tuple(owners))  # the entry holds the vocabulary: its id is not reused
+    with _row_lock:
+        held, cache = _row_caches.get(key, (None, None))
+        if held is not vocabulary:
+            if len(_row_caches) >= 256:  # as many rubrics as _vocabulary keeps
+                _row_caches.clear()
+            cache = {}
+            _row_caches[key] = (vocabulary, cache)
+        missing = list(dict.fromkeys(t for t in terms if t not in cache))
+        if missing and len(cache) + len(missing) > ROW_CACHE_SIZE:
+            cache.clear()
+            missing = list(dict.fromkeys(terms))
+        if missing:
+            rows = _Terms.of(missing, index)
+            hits = rows.hits(groups)
+            lex = groups.shares(hits)
+            novel_lex = groups.shares(hits, novel) if demoted else lex
+            example_lex = _example_shares(rows, by_example, owners, n_points)
+            for k, t in enumerate(missing):
+                cache[t] = (rows.rows[k], lex[k], novel_lex[k], example_lex[k])
+        found = [cache[t] for t in terms]
+    return tuple(np.stack([f[i] for f in found]) for i in range(4))
+
+
 def _normalise(rows: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     return rows / np.maximum(norms, 1e-12)
@@ -265,22 +361,33 @@ class PointExamples:
     groups: tuple[tuple[frozenset[str], ...], ...]
 
 
-def _example_evidence(clause_vecs: np.ndarray, clause_terms: _Terms, by_example: _Groups, owners: Sequence[int],
-                      examples: Sequence[PointExamples | None] | None,
-                      has_examples: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
-    """Per clause and point (n_clauses, n_points): the best cosine to any of the point's examples (-1 without any)
-    and the best share of one example's content words (0 without any). ``by_example`` holds the examples with at
-    least two content words (one shared word is no evidence), ``owners`` the point of each."""
-    n = len(clause_vecs)
-    sims, lex = np.full((n, len(has_examples)), -1.0, dtype=np.float32), np.zeros((n, len(has_examples)))
+def _example_cosines(clause_vecs: np.ndarray, examples: Sequence[PointExamples | None] | None,
+                     has_examples: Sequence[bool]) -> np.ndarray:
+    """Per clause and point (n_clauses, n_points): the best cosine to any of the point's examples (-1 without any)."""
+    sims = np.full((len(clause_vecs), len(has_examples)), -1.0, dtype=np.float32)
     for j, has in enumerate(has_examples):
         if has:
             sims[:, j] = (clause_vecs @ examples[j].vecs.T).max(axis=1)
+    return sims
+
+
+def _example_shares(clause_terms: _Terms, by_example: _Groups, owners: Sequence[int], n_points: int) -> np.ndarray:
+    """Per clause and point (n_clauses, n_points): the best share of one example's content words (0 without any).
+    ``by_example`` holds the examples with at least two content words (one shared word is no evidence), ``owners``
+    the point of each."""
+    lex = np.zeros((len(clause_terms.rows), n_points))
     if owners:
         shares = by_example.shares(clause_terms.hits(by_example))
         for k, j in enumerate(owners):
             np.maximum(lex[:, j], shares[:, k], out=lex[:, j])
-    return sims, lex
+    return lex
+
+
+def _once(shared: dict, key, make):
+    """``shared[key]``, made on first use: what the passes of one match have in common is computed once."""
+    if key not in shared:
+        shared[key] = make()
+    return shared[key]
 
 
 def compute_features(
@@ -298,6 +405,7 @@ def compute_features(
     locator_inputs: list | None = None,
     needed: np.ndarray | None = None,
     second_quotes: bool = True,
+    shared: dict | None = None,
 ) -> tuple[np.ndarray, list[Evidence]]:
     """Features (n_points, len(FEATURES)) and the evidence location of each point.
 
@@ -310,7 +418,10 @@ def compute_features(
     ``locator_inputs`` is a list, (point index, LOCATOR_INPUTS per clause, clean mask, clause spans) is appended to it
     per point. ``needed`` (a boolean per point) limits the per-point work to those points: the rows of the others are
     left zero and their evidence empty (the counterfactuals ask only about points not covered); ``second_quotes=False``
-    skips choosing a second quote (Evidence.also), which only the shown evidence uses.
+    skips choosing a second quote (Evidence.also), which only the shown evidence uses. ``shared`` (a dict, empty at
+    first) is handed to every pass over the same clauses, vectors, points, examples and prompt (the matcher's main
+    pass and its counterfactuals): what does not depend on which clauses are read as clean is computed by the first
+    pass and read by the others.
     """
     n_points, n_clauses = len(point_groups), len(cues)
     feats = np.zeros((n_points, len(FEATURES)), dtype=np.float32)
@@ -324,37 +435,61 @@ def compute_features(
         feats[:, FEATURES.index("tok_text")] = 0.0
         return feats, [Evidence(None, False, None, None) for _ in range(n_points)]
 
+    shared = {} if shared is None else shared
     negated = np.array([c.negated and not trust_negated for c in cues])
     dropped = np.array([c.unreliable and not trust_name_drops for c in cues]) & ~negated
     clean = ~negated & ~dropped
-    sims = clause_vecs @ point_vecs.T  # (n_clauses, n_points)
+
+    def common() -> dict:  # what does not depend on which clauses are read as clean
+        usable = [(j, g) for j, ex in enumerate(examples or ()) if ex is not None for g in ex.groups if len(g) >= 2]
+        has_examples = [bool(examples) and examples[j] is not None and len(examples[j].groups) > 0
+                        for j in range(n_points)]
+        novel = tuple(tuple(i for i, g in enumerate(gs) if not g & prompt_terms) for gs in point_groups)
+        sims = clause_vecs @ point_vecs.T  # (n_clauses, n_points)
+        out = {
+            "sims": sims, "usable": usable, "has_examples": has_examples, "novel": novel,
+            "demoted": [bool(n and prompt_terms) for n in novel],  # the question-demoted share differs from the plain
+            "pair_sims": _normalise(clause_vecs[:-1] + clause_vecs[1:]) @ point_vecs.T if n_clauses > 1 else None,
+            "sentences": sorted({c.clause.sentence for c in cues}),
+            "sent_index": np.array([c.clause.sentence for c in cues]),
+            "vocabulary": _vocabulary(tuple(tuple(g) for g in point_groups), tuple(tuple(g) for _, g in usable)),
+            "example_sims": _example_cosines(clause_vecs, examples, has_examples),
+        }
+        if n_points > 1:  # per clause, the best cosine to any *other* point: the top one, or the runner-up for the top
+            order = np.argsort(-sims, axis=1)
+            out.update(order=order, top=sims[np.arange(n_clauses), order[:, 0]],
+                       runner_up=sims[np.arange(n_clauses), order[:, 1]])
+        return out
+
+    def worded(trusting: bool) -> dict:  # the clauses' terms: a negated clause's own terms count when trusted
+        terms = [c.terms | (c.negated_terms if trusting else frozenset()) for c in cues]
+        term_rows, lex_all, novel_all, example_lex_all = _word_rows(
+            terms, base["vocabulary"], base["novel"], any(base["demoted"]), [j for j, _ in base["usable"]], n_points)
+        return {"clause_terms_of": _Terms(term_rows, base["vocabulary"][0]), "lex_all": lex_all,
+                "novel_all": novel_all, "example_lex_all": example_lex_all,
+                "novelty": np.array([len(t - prompt_terms) / len(t) if t else 0.0 for t in terms]),
+                "clause_terms": np.log1p([len(t) for t in terms])}
+
+    base = _once(shared, "common", common)
+    trusting = trust_negated and any(c.negated_terms for c in cues)  # else the terms are the plain pass's
+    words = _once(shared, ("words", trusting), lambda: worded(trusting))
+    sims, pair_sims, demoted, has_examples = base["sims"], base["pair_sims"], base["demoted"], base["has_examples"]
+    _, groups, _ = base["vocabulary"]
+    clause_terms_of, lex_all = words["clause_terms_of"], words["lex_all"]
+    novel_all, example_lex_all = words["novel_all"], words["example_lex_all"]
+    novelty, clause_terms = words["novelty"], words["clause_terms"]
+    example_sims_all = base["example_sims"]
 
     pair_ok = clean[:-1] & clean[1:]
-    pair_sims = _normalise(clause_vecs[:-1] + clause_vecs[1:]) @ point_vecs.T if n_clauses > 1 else None
-    terms = [c.terms | (c.negated_terms if trust_negated else frozenset()) for c in cues]
-    sentences = sorted({c.clause.sentence for c in cues})
-    sent_index = np.array([c.clause.sentence for c in cues])
-    members = (sent_index[None, :] == np.array(sentences)[:, None]) & clean[None, :]  # (n_sentences, n_clauses)
+    members = (base["sent_index"][None, :] == np.array(base["sentences"])[:, None]) & clean[None, :]  # (sentences, clauses)
     sent_vecs = members.astype(clause_vecs.dtype) @ clause_vecs
     sent_sims = _normalise(sent_vecs) @ point_vecs.T
     text_vec = clause_vecs[clean].sum(axis=0) if clean.any() else np.zeros(clause_vecs.shape[1])
     text_sims = _normalise(text_vec[None, :]) @ point_vecs.T
-    usable = [(j, g) for j, ex in enumerate(examples or ()) if ex is not None for g in ex.groups if len(g) >= 2]
-    index, groups, by_example = _vocabulary(tuple(tuple(g) for g in point_groups), tuple(tuple(g) for _, g in usable))
-    clause_terms_of = _Terms.of(terms, index)
 
     # Every point's word shares at once: per clause, per sentence and over the whole clean text (n_rows, n_points).
-    clause_hits = clause_terms_of.hits(groups)
-    lex_all = groups.shares(clause_hits)
     lex_sentence_all = groups.shares(clause_terms_of.merged(members).hits(groups)).max(axis=0)
     lex_text_all = groups.shares(clause_terms_of.merged(clean[None, :]).hits(groups))[0]
-    novel = tuple(tuple(i for i, g in enumerate(gs) if not g & prompt_terms) for gs in point_groups)
-    demoted = [bool(n and prompt_terms) for n in novel]  # the question-demoted share differs from the plain one
-    novel_all = groups.shares(clause_hits, novel) if any(demoted) else lex_all
-    has_examples = [bool(examples) and examples[j] is not None and len(examples[j].groups) > 0
-                    for j in range(n_points)]
-    example_sims_all, example_lex_all = _example_evidence(clause_vecs, clause_terms_of, by_example,
-                                                          [j for j, _ in usable], examples, has_examples)
     best_sims_all = np.maximum(sims, example_sims_all)
     best_lex_all = np.maximum(lex_all, example_lex_all)
     relevance_all = best_sims_all + LEXICAL_RELEVANCE * best_lex_all
@@ -368,14 +503,11 @@ def compute_features(
     _, drop_best_all = _masked_best(relevance_all, dropped)
     cos_pair_all, best_pair_all = (np.zeros(n_points), None) if pair_sims is None else _masked_best(pair_sims, pair_ok)
 
-    novelty = np.array([len(t - prompt_terms) / len(t) if t else 0.0 for t in terms])
-    clause_terms = np.log1p([len(t) for t in terms])
-    wording = np.array([c.clause.text.strip().lower() for c in cues]) \
+    wording = _once(shared, "wording", lambda: np.array([c.clause.text.strip().lower() for c in cues])) \
         if locator is not None and second_quotes else None
     aligned, aligned_clauses = _token_alignment(tokens, clean, needed) if tokens is not None else (None, None)
-    if n_points > 1:  # per clause, the best cosine to any *other* point: the top one, or the runner-up for the top
-        order = np.argsort(-sims, axis=1)
-        top, runner_up = sims[np.arange(n_clauses), order[:, 0]], sims[np.arange(n_clauses), order[:, 1]]
+    if n_points > 1:
+        order, top, runner_up = base["order"], base["top"], base["runner_up"]
     for j in range(n_points):
         if needed is not None and not needed[j]:
             evidence.append(Evidence(None, False, None, None))

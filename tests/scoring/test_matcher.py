@@ -443,3 +443,121 @@ def test_one_or_fifteen_points_each_get_a_result(fake_encoder, clf, n_points):
     assert result.matches[0].covered and not result.notices
     for m in result.matches:
         assert m.span is None or text[m.span[0]:m.span[1]] == m.evidence
+
+
+def test_passes_sharing_their_common_work_equal_independent_passes():
+    """The matcher's main pass and its counterfactuals share what does not depend on the clean clauses (one dict per
+    match): each pass must give exactly what it gives alone, whichever pass runs first."""
+    from scoring.cues import ClauseCues
+    from scoring.features import LOCATOR_INPUTS, Locator, PointExamples, TokenVectors
+    from scoring.segment import Clause
+
+    def cue(text, sentence, negated=False, name_drop=False, terms=()):
+        return ClauseCues(Clause(0, len(text), text, sentence), frozenset(() if negated else terms),
+                          frozenset(terms if negated else ()), negated, name_drop)
+
+    rng = np.random.default_rng(3)
+    clauses = [cue("a", 0, terms=("x", "w")), cue("b", 0, negated=True, terms=("y", "q")),
+               cue("c", 1, name_drop=True, terms=("z",)), cue("d", 2, terms=("q", "x"))]
+    clause_vecs = rng.normal(size=(4, 6)).astype(np.float32)
+    point_vecs = rng.normal(size=(3, 6)).astype(np.float32)
+    groups = [[frozenset({"x"}), frozenset({"w"})], [frozenset({"y"}), frozenset({"q"})], [frozenset({"z"})]]
+    examples = [None, PointExamples(rng.normal(size=(2, 6)).astype(np.float32),
+                                    ((frozenset({"y"}), frozenset({"q"})), (frozenset({"x"}),))), None]
+    tokens = TokenVectors([rng.normal(size=(2, 6)).astype(np.float32) for _ in range(4)],
+                          [(rng.normal(size=(2, 6)).astype(np.float32),) for _ in range(3)])
+    locator = Locator(np.zeros(len(LOCATOR_INPUTS)), np.ones(len(LOCATOR_INPUTS)),
+                      np.eye(len(LOCATOR_INPUTS))[LOCATOR_INPUTS.index("cos_point")] * 10, -5.0)
+    work = (clauses, clause_vecs, groups, point_vecs, tokens)
+    common = {"examples": examples, "prompt_terms": frozenset({"w"}), "locator": locator}
+    passes = [{}, {"trust_negated": True, "needed": np.array([False, True, True]), "second_quotes": False},
+              {"trust_name_drops": True, "needed": np.array([True, False, True]), "second_quotes": False}]
+    alone = [compute_features(*work, **common, **p) for p in passes]
+    for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2]):
+        shared: dict = {}
+        for k in order:
+            feats, evidence = compute_features(*work, **common, **passes[k], shared=shared)
+            assert np.array_equal(feats, alone[k][0]) and evidence == alone[k][1]
+    assert alone[1][0][1].any() and not np.array_equal(alone[0][0][1], alone[1][0][1])  # the passes do differ
+
+
+def test_word_rows_kept_per_rubric_equal_fresh_ones(monkeypatch):
+    """A clause's word rows are kept for the next match against the same rubric; a full cache starts again."""
+    import scoring.features as features
+    from scoring.cues import ClauseCues
+    from scoring.segment import Clause
+
+    def cue(text, terms):
+        return ClauseCues(Clause(0, len(text), text, 0), frozenset(terms), frozenset(), False, False)
+
+    groups = [[frozenset({"x"}), frozenset({"w"})], [frozenset({"y"}), frozenset({"q"}), frozenset({"w"})]]
+    vecs, point_vecs = np.eye(3, dtype=np.float32), np.eye(3, 2, dtype=np.float32).T.copy()
+    notes = [[cue("a", ("x", "w")), cue("b", ("q",)), cue("c", ("y", "w", "v"))],
+             [cue("a", ("x", "w")), cue("b2", ("q", "x")), cue("c", ("y", "w", "v"))],
+             [cue("e", ("v",)), cue("a", ("x", "w")), cue("f", ("y", "q", "w"))]]
+
+    asked = [frozenset({"w"}), frozenset({"q"}), frozenset()]  # the same rubric under three questions
+
+    def run():
+        return [compute_features(n, vecs, groups, point_vecs, prompt_terms=p)[0] for p in asked for n in notes]
+
+    features._row_caches.clear()
+    kept = run()
+    monkeypatch.setattr(features, "ROW_CACHE_SIZE", 3)  # overflows within the first question
+    features._row_caches.clear()
+    small = run()
+    fresh = []
+    for p in asked:
+        for n in notes:
+            features._row_caches.clear()
+            fresh.append(compute_features(n, vecs, groups, point_vecs, prompt_terms=p)[0])
+    for a, b, c in zip(kept, small, fresh, strict=True):
+        assert np.array_equal(a, c) and np.array_equal(b, c)
+    novel = FEATURES.index("lex_novel")  # the second point's y and q: the question asked says w
+    assert fresh[1][0, FEATURES.index("lex_clean")] == 1.0 and (fresh[0][1, novel], fresh[2][1, novel]) == (0.5, 1.0)
+    assert fresh[3][1, novel] == 1.0  # asked about q instead: clause c's y is all the point adds
+
+
+def _token_encoder():
+    """The fake encoder with content-token vectors too (one hashed one-hot row per word), like the ONNX back ends."""
+    import hashlib
+    import re
+
+    from tests.conftest import HashingEncoder
+
+    class Tokens(HashingEncoder):
+        def encode_with_tokens(self, texts):
+            rows = []
+            for text in texts:
+                words = re.findall(r"[a-z0-9]+", text.lower())
+                out = np.zeros((len(words), self.dim), dtype=np.float32)
+                for k, w in enumerate(words):
+                    out[k, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] = 1.0
+                rows.append(out)
+            return self.encode(texts), rows
+
+    return Tokens()
+
+
+def test_a_match_after_an_edit_multiplies_only_the_new_clause_and_equals_a_fresh_match(monkeypatch, clf):
+    import scoring.features as features
+    from scoring.embedder import CachedEncoder
+
+    calls = []
+    real = features._column_max
+    monkeypatch.setattr(features, "_column_max", lambda rows, clauses: calls.append(len(clauses)) or real(rows, clauses))
+    points = POINTS
+    before = ("Built a TensorRT FP16 engine on the Jetson itself. Then re-measured accuracy on the device. "
+              "Used Label Studio with a review pass.")
+    after = before.replace("Then re-measured accuracy on the device.", "Then checked mAP on the device after INT8.")
+    encoder = CachedEncoder(_token_encoder())
+    analyse_rubric(before, points, encoder=encoder, classifier=clf)
+    assert calls and sum(calls) >= 3
+    calls.clear()
+    edited = analyse_rubric(after, points, encoder=encoder, classifier=clf)
+    assert sum(calls) == 1  # the one changed clause; the others' columns are kept
+    features._column_caches.clear()
+    fresh = analyse_rubric(after, points, encoder=CachedEncoder(_token_encoder()), classifier=clf)
+    for a, b in zip(edited.matches, fresh.matches, strict=True):
+        assert (a.covered, a.span, a.spans, a.evidence, a.reason) == (b.covered, b.span, b.spans, b.evidence, b.reason)
+        assert a.probability == pytest.approx(b.probability, abs=1e-6)
